@@ -1,0 +1,52 @@
+"""Permission codes and the built-in roles.
+
+A role is a named set of these codes; a RoleGrant gives it to a user on one organization and its subtree.
+Codes are data in the database (Role.permissions) so an admin can define new roles; the built-ins below are
+created by a data migration and refreshed by `luoshi manage sync_roles`.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ORGS_VIEW = "orgs.view"
+ORGS_MANAGE = "orgs.manage"
+ROLES_GRANT = "roles.grant"
+OBLIGATIONS_VIEW = "obligations.view"
+OBLIGATIONS_CREATE = "obligations.create"
+OBLIGATIONS_COMPLETE = "obligations.complete"
+OBLIGATIONS_WAIVE = "obligations.waive"
+OBLIGATIONS_CONFIRM = "obligations.confirm"
+AUDIT_VIEW = "audit.view"
+INSPECTIONS_CONDUCT = "inspections.conduct"
+
+ALL = {
+    ORGS_VIEW: _("See organizations"),
+    ORGS_MANAGE: _("Edit organizations, positions and terms"),
+    ROLES_GRANT: _("Grant and revoke roles"),
+    OBLIGATIONS_VIEW: _("See obligations"),
+    OBLIGATIONS_CREATE: _("Assign supervision items to subordinate units"),
+    OBLIGATIONS_COMPLETE: _("Report an obligation of one's own unit as done"),
+    OBLIGATIONS_WAIVE: _("Waive an obligation of a subordinate unit"),
+    OBLIGATIONS_CONFIRM: _("Confirm or dismiss proposed consequences"),
+    AUDIT_VIEW: _("See the change history of records"),
+    INSPECTIONS_CONDUCT: _("Conduct inspections"),
+}
+
+_READ = [ORGS_VIEW, OBLIGATIONS_VIEW]
+_OFFICE = _READ + [OBLIGATIONS_CREATE, OBLIGATIONS_WAIVE, OBLIGATIONS_CONFIRM, AUDIT_VIEW]
+
+# code: (name, permissions, requires two-factor)
+BUILTIN_ROLES = {
+    "district_admin": (_("District administrator"), list(ALL), True),
+    "org_officer": (_("Organization officer"), _OFFICE + [ORGS_MANAGE], False),
+    "discipline_officer": (_("Discipline officer"), _OFFICE, True),
+    "publicity_officer": (_("Publicity officer"), _READ + [OBLIGATIONS_CREATE], False),
+    "street_secretary": (
+        _("Street secretary"),
+        _READ + [OBLIGATIONS_CREATE, OBLIGATIONS_COMPLETE, OBLIGATIONS_WAIVE, AUDIT_VIEW],
+        False,
+    ),
+    "branch_secretary": (_("Branch secretary"), _READ + [OBLIGATIONS_COMPLETE], False),
+    "inspector": (_("Inspector"), _READ + [INSPECTIONS_CONDUCT], False),
+    "member": (_("Member"), [ORGS_VIEW], False),
+    "auditor": (_("Auditor (read-only)"), _READ + [AUDIT_VIEW], False),
+}

@@ -1,0 +1,75 @@
+"""Who may see and do what, from the user's active role grants.
+
+A grant covers its organization's subtree. Every domain model's `visible_to(user)` is built from
+`org_subtree_q(paths_with_perm(user, ...))`, so the rule lives here once. The grants are read once per
+user object (one query per request) and kept on it.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from luoshi.orgs.tree import minimal_cover, subtree_q
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    organization_id: int
+    path: str
+    role_code: str
+    permissions: frozenset
+    requires_2fa: bool
+
+
+def grants_of(user) -> list[GrantInfo]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_luoshi_grants", None)
+    if cached is None:
+        from luoshi.accounts.models import RoleGrant
+
+        rows = (
+            RoleGrant.objects.active()
+            .filter(user_id=user.pk)
+            .values_list(
+                "organization_id", "organization__path", "role__code", "role__permissions", "role__requires_2fa"
+            )
+        )
+        cached = [GrantInfo(oid, path, code, frozenset(perms), tfa) for oid, path, code, perms, tfa in rows]
+        user._luoshi_grants = cached
+    return cached
+
+
+def forget_grants(user) -> None:
+    if hasattr(user, "_luoshi_grants"):
+        del user._luoshi_grants
+
+
+def paths_with_perm(user, perm: str | None = None) -> list[str]:
+    """The smallest set of subtree roots on which the user holds `perm` (any grant when perm is None)."""
+    return minimal_cover(g.path for g in grants_of(user) if perm is None or perm in g.permissions)
+
+
+def org_subtree_q(paths, field: str = "path") -> Q:
+    return subtree_q(paths, field=field)
+
+
+def has_perm_on(user, perm: str, org_path: str, *, above: bool = False) -> bool:
+    """True when a grant with `perm` covers the organization at `org_path`.
+
+    above=True asks for a grant strictly above it: a unit does not judge itself (confirming a circular
+    against one's own branch, waiving one's own obligation).
+    """
+    for grant in grants_of(user):
+        if perm in grant.permissions and org_path.startswith(grant.path):
+            if not above or grant.path != org_path:
+                return True
+    return False
+
+
+def has_perm_anywhere(user, perm: str) -> bool:
+    return any(perm in g.permissions for g in grants_of(user))
+
+
+def requires_2fa(user) -> bool:
+    return any(g.requires_2fa for g in grants_of(user))

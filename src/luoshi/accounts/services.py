@@ -1,0 +1,65 @@
+"""Writes for users, roles and grants."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from luoshi.accounts import scoping
+from luoshi.accounts.models import Role, RoleGrant, User
+from luoshi.accounts.permissions import BUILTIN_ROLES, ROLES_GRANT
+from luoshi.core.errors import NotPermitted, ServiceError
+
+
+def roles_sync() -> None:
+    """Create or refresh the built-in roles (their names and permissions are code; custom roles are data)."""
+    for code, (name, permissions, requires_2fa) in BUILTIN_ROLES.items():
+        role, created = Role.objects.get_or_create(
+            code=code,
+            defaults={"name": str(name), "permissions": permissions, "requires_2fa": requires_2fa, "builtin": True},
+        )
+        if not created and (role.permissions != permissions or role.requires_2fa != requires_2fa):
+            role.permissions = permissions
+            role.requires_2fa = requires_2fa
+            role.save()
+
+
+def user_create(*, username: str, password: str | None, display_name: str = "", email: str = "") -> User:
+    user = User(username=username, display_name=display_name, email=email)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def role_grant(*, by: User | None, user: User, role: Role, organization) -> RoleGrant:
+    """Give `user` the role on `organization`'s subtree. `by` must hold 'grant roles' on that organization;
+    by=None is the installer (CLI, demo)."""
+    if by is not None and not scoping.has_perm_on(by, ROLES_GRANT, organization.path):
+        raise NotPermitted()
+    try:
+        with transaction.atomic():
+            grant = RoleGrant.objects.create(user=user, role=role, organization=organization, granted_by=by)
+    except IntegrityError:
+        raise ServiceError(_("This user already holds this role on this organization.")) from None
+    scoping.forget_grants(user)
+    return grant
+
+
+def role_revoke(*, by: User, grant: RoleGrant, reason: str) -> RoleGrant:
+    reason = (reason or "").strip()
+    if not scoping.has_perm_on(by, ROLES_GRANT, grant.organization.path):
+        raise NotPermitted()
+    if grant.revoked_at:
+        raise ServiceError(_("This grant is already revoked."))
+    if not reason:
+        raise ServiceError(_("Give a reason for revoking it."), field="reason")
+    if grant.user_id == by.pk and grant.role.permissions and ROLES_GRANT in grant.role.permissions:
+        raise ServiceError(_("You cannot revoke your own administrator grant."))
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = by
+    grant.revoke_reason = reason
+    grant.save()
+    scoping.forget_grants(grant.user)
+    return grant

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from luoshi.accounts.api import TokenView
+from luoshi.core.api import EscalationViewSet, NotificationViewSet, ObligationViewSet
+from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
+
+router = DefaultRouter()
+router.register("orgs", OrganizationViewSet, basename="org")
+router.register("positions", PositionViewSet, basename="position")
+router.register("obligations", ObligationViewSet, basename="obligation")
+router.register("escalations", EscalationViewSet, basename="escalation")
+router.register("inbox", NotificationViewSet, basename="inbox")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,86 @@
+"""Evidence attachments: kept once under their SHA-256, size-limited, type checked by content."""
+
+import hashlib
+from pathlib import Path
+
+import filetype
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from luoshi.core.errors import ServiceError
+from luoshi.core.models import Attachment, Blob
+
+ALLOWED_TYPES = {
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/msword", "application/vnd.ms-excel", "application/x-ole-storage",
+    "text/plain",
+}
+
+
+def blob_path(sha256: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / sha256[:2] / sha256
+
+
+def detect_type(head: bytes) -> str | None:
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A cut in the middle of a multi-byte character at the end of the sample is still text.
+        try:
+            head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return "text/plain" if b"\x00" not in head else None
+
+
+def attachment_add(*, upload, user, subject=None) -> Attachment:
+    """Store an uploaded file (a Django UploadedFile) and attach it to `subject`.
+
+    The content decides the type, not the name: a renamed executable is refused. The same bytes uploaded
+    twice are stored once.
+    """
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ServiceError(
+            _("%(name)s is larger than %(mb)d MB.") % {"name": upload.name, "mb": settings.UPLOAD_MAX_BYTES // 2**20},
+            field="files",
+        )
+    digest = hashlib.sha256()
+    head = b""
+    for chunk in upload.chunks():
+        if len(head) < 8192:
+            head += chunk[: 8192 - len(head)]
+        digest.update(chunk)
+    content_type = detect_type(head)
+    if content_type not in ALLOWED_TYPES:
+        raise ServiceError(
+            _("%(name)s is not an accepted file type (images, PDF, Word, Excel, text).") % {"name": upload.name},
+            field="files",
+        )
+    sha256 = digest.hexdigest()
+    path = blob_path(sha256)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        with open(tmp, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        tmp.replace(path)
+    with transaction.atomic():
+        blob, _created = Blob.objects.get_or_create(
+            sha256=sha256, defaults={"size": upload.size, "content_type": content_type}
+        )
+        attachment = Attachment(blob=blob, filename=Path(upload.name).name[:200], uploaded_by=user)
+        if subject is not None:
+            attachment.subject_type = ContentType.objects.get_for_model(subject)
+            attachment.subject_id = str(subject.pk)
+        attachment.save()
+    return attachment

@@ -1,0 +1,378 @@
+"""The one obligation-and-escalation mechanism (督办, 提醒, 预警).
+
+A module declares a kind and its default ladder once, at import time of its `obligations.py`:
+
+    register_kind("duty.task_report", _("Task progress report"), FULL_LADDER)
+
+then creates obligations with `obligation_create(...)` and closes them with `obligation_mark_done(...)`.
+The ladders become rows (EscalationPolicy/EscalationStep) after migrate, editable by a district admin; the
+sweep reads the rows, never the defaults. Nothing outside this module touches an obligation's state.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from luoshi.accounts import scoping
+from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE, OBLIGATIONS_CONFIRM, OBLIGATIONS_WAIVE
+from luoshi.core.errors import NotPermitted, ServiceError
+from luoshi.core.models import (
+    ACTIVE_STATES,
+    Escalation,
+    EscalationPolicy,
+    EscalationStatus,
+    EscalationStep,
+    Obligation,
+    ObligationState,
+    StepAction,
+)
+from luoshi.core.notifications import notify, users_holding
+
+A = StepAction
+# Defaults a module may pass to register_kind; the rows they create are what the sweep uses.
+STANDARD_LADDER = [(-3, A.REMIND), (1, A.WARN), (7, A.CIRCULAR), (14, A.NAMED_CRITICISM)]
+FULL_LADDER = STANDARD_LADDER + [(21, A.ADMONISHMENT), (30, A.ACCOUNTABILITY)]
+
+
+@dataclass
+class KindSpec:
+    kind: str
+    name: str
+    steps: list = field(default_factory=list)
+    manual_completion: bool = False
+
+
+_KINDS: dict[str, KindSpec] = {}
+
+
+def register_kind(kind: str, name, steps, *, manual_completion: bool = False) -> None:
+    offsets = [offset for offset, _action in steps]
+    if offsets != sorted(offsets):
+        raise ValueError(f"{kind}: ladder steps must be in date order")
+    _KINDS[kind] = KindSpec(kind, str(name), list(steps), manual_completion)
+
+
+_SYNCS: list = []
+
+
+def register_sync(func) -> None:
+    """A module's function that opens obligations from its own records (e.g. terms due for renewal).
+    Run before each sweep; it must be idempotent."""
+    if func not in _SYNCS:
+        _SYNCS.append(func)
+
+
+def run_syncs(today: date | None = None) -> None:
+    for func in _SYNCS:
+        func(today=today or timezone.localdate())
+
+
+def registered_kinds() -> dict[str, KindSpec]:
+    return dict(_KINDS)
+
+
+def policies_sync() -> int:
+    """Create the policy rows of every registered kind that has none yet. Edited ladders are kept as they are."""
+    created = 0
+    for spec in _KINDS.values():
+        policy, made = EscalationPolicy.objects.get_or_create(
+            kind=spec.kind, defaults={"name": spec.name, "manual_completion": spec.manual_completion}
+        )
+        if made:
+            created += 1
+            EscalationStep.objects.bulk_create(
+                EscalationStep(policy=policy, order=i, offset_days=offset, action=action)
+                for i, (offset, action) in enumerate(spec.steps, start=1)
+            )
+    return created
+
+
+def policy_for(kind: str) -> EscalationPolicy:
+    try:
+        return EscalationPolicy.objects.get(kind=kind)
+    except EscalationPolicy.DoesNotExist:
+        if kind in _KINDS:
+            policies_sync()
+            return EscalationPolicy.objects.get(kind=kind)
+        raise
+
+
+# --- Schedule -------------------------------------------------------------------------------------------
+
+
+def _steps(policy: EscalationPolicy, cache: dict | None = None) -> list[EscalationStep]:
+    if cache is not None and policy.pk in cache:
+        return cache[policy.pk]
+    steps = list(policy.steps.order_by("order"))
+    if cache is not None:
+        cache[policy.pk] = steps
+    return steps
+
+
+def next_step(obligation: Obligation, steps: list[EscalationStep]) -> tuple[EscalationStep, date] | None:
+    """The next rung this obligation will reach and on which day, or None at the top of its ladder."""
+    for step in steps:
+        if step.order > obligation.last_step_order:
+            return step, obligation.due_date + timedelta(days=step.offset_days)
+    return None
+
+
+def _next_action_on(obligation: Obligation, steps, *, waiting: bool) -> date | None:
+    if obligation.state not in ACTIVE_STATES or waiting:
+        return None  # a pending proposal holds the ladder until a person decides it
+    candidates = []
+    upcoming = next_step(obligation, steps)
+    if upcoming:
+        candidates.append(upcoming[1])
+    if obligation.state == ObligationState.OPEN:
+        candidates.append(obligation.due_date + timedelta(days=1))
+    return min(candidates) if candidates else None
+
+
+# --- Writes ---------------------------------------------------------------------------------------------
+
+
+def obligation_create(
+    *,
+    kind: str,
+    title: str,
+    organization,
+    due_date: date,
+    responsible=None,
+    subject=None,
+    detail: str = "",
+    created_by=None,
+) -> Obligation:
+    """Open an obligation of `kind` for `organization`. The responsible person defaults to its sitting secretary."""
+    from luoshi.orgs.selectors import sitting_secretary
+
+    policy = policy_for(kind)
+    if responsible is None:
+        responsible = sitting_secretary(organization)
+    obligation = Obligation(
+        policy=policy,
+        title=title,
+        detail=detail,
+        organization=organization,
+        responsible=responsible,
+        due_date=due_date,
+        created_by=created_by,
+    )
+    if subject is not None:
+        obligation.subject_type = ContentType.objects.get_for_model(subject)
+        obligation.subject_id = str(subject.pk)
+    obligation.next_action_on = _next_action_on(obligation, _steps(policy), waiting=False)
+    obligation.save()
+    recipients = _unit_users(obligation)
+    notify(
+        recipients,
+        title=_t("New obligation: %(title)s") % {"title": title},
+        body=_t("%(unit)s, due %(due)s.") % {"unit": organization.name, "due": due_date.isoformat()},
+        obligation=obligation,
+    )
+    return obligation
+
+
+def _unit_users(obligation: Obligation) -> list:
+    """Who answers for the owning unit: the responsible person's login, or its holders of 'complete'."""
+    person = obligation.responsible
+    if person is not None and person.user_id:
+        return [person.user]
+    return users_holding(OBLIGATIONS_COMPLETE, on_paths=[obligation.organization.path])
+
+
+def _confirmers(obligation: Obligation) -> list:
+    from luoshi.orgs.tree import ancestor_paths
+
+    return users_holding(OBLIGATIONS_CONFIRM, on_paths=ancestor_paths(obligation.organization.path))
+
+
+@dataclass
+class SweepResult:
+    examined: int = 0
+    reminders: int = 0
+    warnings: int = 0
+    proposals: int = 0
+    became_overdue: int = 0
+
+    def __str__(self):
+        return (
+            f"examined {self.examined}, overdue {self.became_overdue}, reminders {self.reminders}, "
+            f"warnings {self.warnings}, proposals {self.proposals}"
+        )
+
+
+def obligation_sweep(*, today: date | None = None) -> SweepResult:
+    """Move every active obligation whose next action has come along its ladder.
+
+    Idempotent: a rung is reached once (unique per obligation and step), so a second run on the same day
+    finds nothing to do. Each obligation is advanced in its own transaction, so one failure does not undo
+    the others and a restart picks up where it stopped.
+    """
+    today = today or timezone.localdate()
+    result = SweepResult()
+    cache: dict = {}
+    due_ids = list(
+        Obligation.objects.filter(state__in=ACTIVE_STATES, next_action_on__lte=today).values_list("id", flat=True)
+    )
+    for obligation_id in due_ids:
+        with transaction.atomic():
+            obligation = (
+                Obligation.objects.select_for_update()
+                .select_related("policy", "organization", "responsible__user")
+                .get(pk=obligation_id)
+            )
+            _advance(obligation, _steps(obligation.policy, cache), today, result)
+        result.examined += 1
+    return result
+
+
+def _advance(obligation: Obligation, steps, today: date, result: SweepResult) -> None:
+    if obligation.state not in ACTIVE_STATES:
+        return
+    if obligation.state == ObligationState.OPEN and today > obligation.due_date:
+        obligation.state = ObligationState.OVERDUE
+        result.became_overdue += 1
+    waiting = obligation.escalations.filter(status=EscalationStatus.PROPOSED).exists()
+    for step in steps:
+        if step.order <= obligation.last_step_order:
+            continue
+        scheduled = obligation.due_date + timedelta(days=step.offset_days)
+        if scheduled > today:
+            break
+        if step.is_proposal and waiting:
+            break
+        if step.action == StepAction.REMIND and today > obligation.due_date:
+            obligation.last_step_order = step.order  # a "due soon" reminder after the due date helps nobody
+            continue
+        _reach(obligation, step, scheduled, result)
+        obligation.last_step_order = step.order
+        if step.is_proposal:
+            waiting = True
+    obligation.next_action_on = _next_action_on(obligation, steps, waiting=waiting)
+    obligation.save()
+
+
+def _reach(obligation: Obligation, step: EscalationStep, scheduled: date, result: SweepResult) -> None:
+    status = EscalationStatus.PROPOSED if step.is_proposal else EscalationStatus.APPLIED
+    escalation, created = Escalation.objects.get_or_create(
+        obligation=obligation,
+        step_order=step.order,
+        defaults={"action": step.action, "scheduled_on": scheduled, "status": status},
+    )
+    if not created:
+        return
+    values = {"title": obligation.title, "unit": obligation.organization.name, "due": obligation.due_date}
+    if step.action == StepAction.REMIND:
+        result.reminders += 1
+        notify(
+            _unit_users(obligation),
+            title=_t("Due soon: %(title)s") % values,
+            body=_t("%(unit)s, due %(due)s.") % values,
+            obligation=obligation,
+        )
+    elif step.action == StepAction.WARN:
+        result.warnings += 1
+        if obligation.state == ObligationState.OPEN:
+            obligation.state = ObligationState.OVERDUE
+        notify(
+            _unit_users(obligation),
+            title=_t("Overdue: %(title)s") % values,
+            body=_t("%(unit)s was due %(due)s. Further steps follow if it stays undone.") % values,
+            obligation=obligation,
+        )
+    else:
+        result.proposals += 1
+        obligation.state = ObligationState.ESCALATED
+        values["action"] = escalation.get_action_display()
+        notify(
+            _confirmers(obligation),
+            title=_t("Please decide: %(action)s for %(unit)s") % values,
+            body=_t("“%(title)s” was due %(due)s and is still not done.") % values,
+            obligation=obligation,
+        )
+
+
+def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: str, today: date | None = None):
+    """Confirm or dismiss a proposed consequence. Only a holder of 'confirm' above the unit may decide."""
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Give a reason for the decision."), field="reason")
+    with transaction.atomic():
+        escalation = Escalation.objects.select_for_update().select_related("obligation__organization").get(
+            pk=escalation.pk
+        )
+        obligation = escalation.obligation
+        if not scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, obligation.organization.path, above=True):
+            raise NotPermitted()
+        if escalation.status != EscalationStatus.PROPOSED:
+            raise ServiceError(_("This proposal has already been decided."))
+        escalation.status = EscalationStatus.CONFIRMED if confirm else EscalationStatus.DISMISSED
+        escalation.decided_by = user
+        escalation.decided_at = timezone.now()
+        escalation.reason = reason
+        escalation.save()
+        if obligation.state in ACTIVE_STATES:
+            steps = _steps(obligation.policy)
+            upcoming = _next_action_on(obligation, steps, waiting=False)
+            obligation.next_action_on = max(upcoming, today) if upcoming else None
+            obligation.save()
+    values = {"action": escalation.get_action_display(), "title": obligation.title, "reason": reason}
+    notify(
+        _unit_users(obligation),
+        title=(_t("Confirmed: %(action)s — %(title)s") if confirm else _t("Dismissed: %(action)s — %(title)s"))
+        % values,
+        body=_t("Reason: %(reason)s") % values,
+        obligation=obligation,
+    )
+    return escalation
+
+
+def obligation_complete(*, obligation: Obligation, user, note: str) -> Obligation:
+    """The owning unit reports a manually completed obligation as done."""
+    note = (note or "").strip()
+    if not obligation.policy.manual_completion:
+        raise ServiceError(_("This obligation is closed by its own record, not by hand."))
+    person = obligation.responsible
+    is_responsible = person is not None and person.user_id == user.pk
+    if not (is_responsible or scoping.has_perm_on(user, OBLIGATIONS_COMPLETE, obligation.organization.path)):
+        raise NotPermitted()
+    if not note:
+        raise ServiceError(_("Say briefly what was done."), field="note")
+    return _close(obligation, ObligationState.DONE, user=user, note=note)
+
+
+def obligation_mark_done(*, obligation: Obligation, user=None, note: str = "") -> Obligation:
+    """Close an obligation because its subject record is finished. For the owning module, which has checked
+    who may finish the record."""
+    return _close(obligation, ObligationState.DONE, user=user, note=note)
+
+
+def obligation_waive(*, obligation: Obligation, user, reason: str) -> Obligation:
+    """A superior waives an obligation (no longer owed), with a reason."""
+    reason = (reason or "").strip()
+    if not scoping.has_perm_on(user, OBLIGATIONS_WAIVE, obligation.organization.path, above=True):
+        raise NotPermitted()
+    if not reason:
+        raise ServiceError(_("Give a reason for waiving it."), field="reason")
+    return _close(obligation, ObligationState.WAIVED, user=user, note=reason)
+
+
+def _close(obligation: Obligation, state: str, *, user, note: str) -> Obligation:
+    with transaction.atomic():
+        obligation = Obligation.objects.select_for_update().select_related("organization").get(pk=obligation.pk)
+        if obligation.state not in ACTIVE_STATES:
+            raise ServiceError(_("This obligation is already closed."))
+        obligation.state = state
+        obligation.closed_at = timezone.now()
+        obligation.closed_by = user
+        obligation.closing_note = note
+        obligation.next_action_on = None
+        obligation.save()
+    return obligation

@@ -1,0 +1,118 @@
+"""Reads of the organization tree. Every function takes the user and stays inside their scope."""
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from luoshi.core.models import ACTIVE_STATES, Obligation
+from luoshi.orgs.models import Organization, Position, PositionKind, Term
+from luoshi.orgs.tree import ancestor_paths, subtree_bounds
+
+
+def organization_get_visible(user, pk) -> Organization:
+    """The organization if the user may see it; 404 for missing and forbidden alike."""
+    try:
+        return Organization.objects.visible_to(user).get(pk=pk)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def organization_roots_visible(user) -> list[Organization]:
+    """The top organizations of the user's scope (the roots of their grants' subtrees)."""
+    from luoshi.accounts.permissions import ORGS_VIEW
+    from luoshi.accounts.scoping import paths_with_perm
+
+    return list(Organization.objects.filter(path__in=paths_with_perm(user, ORGS_VIEW)).order_by("path"))
+
+
+def breadcrumb_visible(user, org: Organization) -> list[Organization]:
+    """Ancestors of `org` that the user may see, root first."""
+    return list(Organization.objects.visible_to(user).filter(path__in=ancestor_paths(org.path)).order_by("path"))
+
+
+def sitting_secretary(org: Organization):
+    position = (
+        Position.objects.current().filter(organization=org, kind=PositionKind.SECRETARY).select_related("person")
+    ).first()
+    return position.person if position else None
+
+
+def secretaries_of(org_ids) -> dict[int, object]:
+    """organization id -> sitting secretary (Person), in one query."""
+    rows = Position.objects.current().filter(organization_id__in=list(org_ids), kind=PositionKind.SECRETARY)
+    return {p.organization_id: p.person for p in rows.select_related("person")}
+
+
+def current_terms_of(org_ids) -> dict[int, Term]:
+    return {t.organization_id: t for t in Term.objects.filter(organization_id__in=list(org_ids), ended_on=None)}
+
+
+def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[int, dict]:
+    """For each node: open (active) and overdue obligation counts in its whole subtree, in one query.
+
+    All nodes must be at the same depth (siblings, or the roots of one level): the count groups the
+    obligations by the prefix of their organization's path of that depth's length.
+    """
+    today = today or timezone.localdate()
+    counts: dict[int, dict] = {node.pk: {"open": 0, "overdue": 0, "escalated": 0} for node in nodes}
+    if not nodes:
+        return counts
+    length = len(nodes[0].path)
+    assert all(len(node.path) == length for node in nodes), "nodes must be at the same depth"
+    by_prefix = {node.path: node.pk for node in nodes}
+    q = Q(pk__in=[])
+    for node in nodes:
+        low, high = subtree_bounds(node.path)
+        q |= Q(organization__path__gte=low, organization__path__lt=high)
+    rows = (
+        Obligation.objects.filter(q, state__in=ACTIVE_STATES)
+        .annotate(prefix=Substr("organization__path", 1, length))
+        .values("prefix")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(due_date__lt=today)),
+            escalated=Count("id", filter=Q(state="escalated")),
+        )
+    )
+    for row in rows:
+        node_id = by_prefix.get(row["prefix"])
+        if node_id is not None:
+            counts[node_id] = {"open": row["open"], "overdue": row["overdue"], "escalated": row["escalated"]}
+    return counts
+
+
+def children_visible(user, org: Organization) -> list[Organization]:
+    return list(Organization.objects.visible_to(user).filter(parent=org).active().order_by("path"))
+
+
+def positions_of(org: Organization) -> list[Position]:
+    return list(Position.objects.current().filter(organization=org).select_related("person").order_by("kind"))
+
+
+def kind_counts_in_subtree(org: Organization) -> dict[str, int]:
+    rows = Organization.objects.subtree(org.path).active().values("kind").annotate(n=Count("id"))
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row["kind"]] = row["n"]
+    return dict(counts)
+
+
+def organization_pick_visible(user, text: str) -> Organization | None:
+    """Resolve what a user typed in an organization field: its code, or an exact name, within scope."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    code = text.rsplit("·", 1)[-1].strip()  # the picker offers "name · code"
+    qs = Organization.objects.visible_to(user).active()
+    return qs.filter(code=code).first() or qs.filter(name=text).order_by("path").first()
+
+
+def organization_search_visible(user, text: str, limit: int = 20) -> list[Organization]:
+    text = (text or "").strip()
+    qs = Organization.objects.visible_to(user).active()
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(code__startswith=text))
+    return list(qs.order_by("depth", "path")[:limit])

@@ -1,0 +1,54 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from luoshi.orgs import selectors
+from luoshi.orgs.models import OrgKind
+
+
+@login_required
+def tree(request):
+    roots = selectors.organization_roots_visible(request.user)
+    if len(roots) == 1:
+        return redirect("orgs:node", pk=roots[0].pk)
+    if not roots:
+        raise Http404
+    counts = {}
+    for depth in {root.depth for root in roots}:
+        counts.update(selectors.obligation_counts_by_subtree([r for r in roots if r.depth == depth]))
+    secretaries = selectors.secretaries_of([r.pk for r in roots])
+    rows = [(r, secretaries.get(r.pk), counts[r.pk]) for r in roots]
+    return render(request, "orgs/roots.html", {"rows": rows})
+
+
+@login_required
+def node(request, pk):
+    org = selectors.organization_get_visible(request.user, pk)
+    children = selectors.children_visible(request.user, org)
+    today = timezone.localdate()
+    counts = selectors.obligation_counts_by_subtree(children, today=today)
+    own = selectors.obligation_counts_by_subtree([org], today=today)[org.pk]
+    secretaries = selectors.secretaries_of([org.pk] + [c.pk for c in children])
+    terms = selectors.current_terms_of([org.pk] + [c.pk for c in children])
+    rows = [(child, secretaries.get(child.pk), terms.get(child.pk), counts[child.pk]) for child in children]
+    kinds = selectors.kind_counts_in_subtree(org) if org.children_count else {}
+    context = {
+        "org": org,
+        "crumbs": selectors.breadcrumb_visible(request.user, org),
+        "positions": selectors.positions_of(org),
+        "secretary": secretaries.get(org.pk),
+        "term": terms.get(org.pk),
+        "rows": rows,
+        "own": own,
+        "kind_counts": [(label, kinds[value]) for value, label in OrgKind.choices if kinds.get(value)],
+        "today": today,
+    }
+    return render(request, "orgs/node.html", context)
+
+
+@login_required
+def pick(request):
+    """Options for an organization field (HTMX): name · code, the user's scope only."""
+    orgs = selectors.organization_search_visible(request.user, request.GET.get("organization", ""))
+    return render(request, "orgs/_pick_options.html", {"orgs": orgs})
