@@ -217,6 +217,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Static files are served by the app itself from the package (no CDN, no collectstatic step needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -148,8 +148,19 @@ def _attach_next_steps(obligations) -> None:
     steps: dict[int, list] = {pid: [] for pid in policy_ids}
     for step in EscalationStep.objects.filter(policy_id__in=policy_ids).order_by("policy_id", "order"):
         steps[step.policy_id].append(step)
+    waiting = set(
+        Escalation.objects.filter(
+            obligation_id__in=[o.pk for o in obligations if o.state == ObligationState.ESCALATED],
+            status=EscalationStatus.PROPOSED,
+        ).values_list("obligation_id", flat=True)
+    )
     for obligation in obligations:
-        obligation.upcoming = next_step(obligation, steps[obligation.policy_id]) if obligation.is_active else None
+        obligation.waiting = obligation.pk in waiting
+        obligation.upcoming = (
+            next_step(obligation, steps[obligation.policy_id])
+            if obligation.is_active and not obligation.waiting
+            else None
+        )
 
 
 FILTERS = {

@@ -89,7 +89,10 @@ def children_visible(user, org: Organization) -> list[Organization]:
 
 
 def positions_of(org: Organization) -> list[Position]:
-    return list(Position.objects.current().filter(organization=org).select_related("person").order_by("kind"))
+    """Sitting office-holders, the secretary (first responsible person) first."""
+    order = {kind: i for i, kind in enumerate(PositionKind.values)}
+    rows = Position.objects.current().filter(organization=org).select_related("person")
+    return sorted(rows, key=lambda p: (order.get(p.kind, 99), p.start_date))
 
 
 def kind_counts_in_subtree(org: Organization) -> dict[str, int]:

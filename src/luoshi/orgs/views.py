@@ -3,6 +3,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from luoshi.accounts.permissions import AUDIT_VIEW
+from luoshi.accounts.scoping import has_perm_on
 from luoshi.orgs import selectors
 from luoshi.orgs.models import OrgKind
 
@@ -43,6 +45,7 @@ def node(request, pk):
         "own": own,
         "kind_counts": [(label, kinds[value]) for value, label in OrgKind.choices if kinds.get(value)],
         "today": today,
+        "can_see_history": has_perm_on(request.user, AUDIT_VIEW, org.path),
     }
     return render(request, "orgs/node.html", context)
 

@@ -1,0 +1,206 @@
+"""`luoshi` — the command line: demo, serve, worker, sweep, manage.
+
+The database is the one in DATABASE_URL (default: var/luoshi.sqlite3 under the current directory).
+"""
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+PERSONA_HELP = {
+    "district_admin": "区委管理员 District administrator (two-factor)",
+    "org_officer": "组织部 Organization officer",
+    "discipline_officer": "纪委监委 Discipline officer (two-factor)",
+    "publicity_officer": "宣传部 Publicity officer",
+    "street_secretary": "街道党工委书记 Street secretary",
+    "branch_secretary": "支部书记 Branch secretary",
+    "member": "党员 Member",
+    "inspector": "督查组 Inspector",
+    "auditor": "审计 Auditor (read-only)",
+}
+
+
+def _setup(demo: bool = False) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luoshi.settings")
+    if demo:
+        os.environ.setdefault("DEBUG", "true")
+        os.environ.setdefault("LUOSHI_DEMO", "true")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _print_logins(password: str) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from luoshi.accounts.models import User
+
+    print("\n落实 Luoshi — demo district. Logins (password for all: %s)\n" % password)
+    users = {u.username: u for u in User.objects.filter(username__in=PERSONA_HELP)}
+    for username, help_text in PERSONA_HELP.items():
+        if username in users:
+            print(f"  {username:<20} {help_text}")
+    devices = TOTPDevice.objects.filter(user__username__in=PERSONA_HELP, confirmed=True).select_related("user")
+    if devices:
+        print("\nTwo-factor logins: add the key to any TOTP app, or print the current code with")
+        print("  .venv/bin/luoshi totp-code USERNAME")
+        for device in devices:
+            from base64 import b32encode
+
+            print(f"  {device.user.username:<20} key {b32encode(device.bin_key).decode()}")
+
+
+def cmd_demo(args) -> int:
+    _setup(demo=True)
+    from django.db import connection
+
+    from luoshi.demo.build import build_demo, demo_exists
+
+    _migrate()
+    if args.reset and demo_exists():
+        print("luoshi: --reset needs an empty database; remove var/ (or drop the database) first", file=sys.stderr)
+        return 2
+    if not demo_exists():
+        started = time.monotonic()
+        print(f"Building the {args.size} demo (seed {args.seed}) in {connection.settings_dict['NAME']} …", flush=True)
+        build_demo(seed=args.seed, size=args.size, password=args.password)
+        print(f"Built in {time.monotonic() - started:.1f} s.")
+    else:
+        print("The demo district is already in the database.")
+    if args.seed_only:
+        return 0
+    _print_logins(args.password)
+    from huey.contrib.djhuey import HUEY
+
+    # The worker runs in this process (threads), so one command serves the whole demo.
+    consumer = HUEY.create_consumer(workers=1, worker_type="thread", periodic=True, check_worker_health=False)
+    consumer.start()
+    # The consumer took over SIGINT/SIGTERM for its own main loop, which does not run here: give them back
+    # to the server so Ctrl-C and `kill` stop the demo.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    print(f"\nOpen http://{args.bind} — Ctrl-C stops.\n", flush=True)
+    from django.core.management import call_command
+
+    addr, _, port = args.bind.rpartition(":")
+    try:
+        call_command("runserver", f"{addr or '127.0.0.1'}:{port}", use_reloader=False, use_threading=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.stop(graceful=False)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Production server: gunicorn with the app serving its own static files (WhiteNoise)."""
+    _setup()
+    if args.migrate:
+        _migrate(verbosity=1)
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "luoshi.wsgi:application",
+        "--bind", args.bind,
+        "--workers", str(args.workers),
+        "--threads", str(args.threads),
+        "--access-logfile", "-" if args.access_log else "/dev/null",
+        "--timeout", "60",
+    ]
+    return run()
+
+
+def cmd_worker(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=args.workers, worker_type="thread")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    _setup()
+    from luoshi.core.obligations import obligation_sweep, run_syncs
+
+    run_syncs()
+    print(obligation_sweep())
+    return 0
+
+
+def cmd_totp_code(args) -> int:
+    _setup()
+    from django.conf import settings
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not settings.DEMO:
+        print("luoshi: totp-code works only on the demo database (LUOSHI_DEMO=true)", file=sys.stderr)
+        return 2
+    device = TOTPDevice.objects.filter(user__username=args.username, confirmed=True).first()
+    if device is None:
+        print(f"luoshi: {args.username} has no two-factor device", file=sys.stderr)
+        return 2
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    print(f"{totp.token():0{device.digits}d}")
+    return 0
+
+
+def cmd_manage(args) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["luoshi manage", *args.rest])
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="luoshi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="prepare the demo district (if absent), start the worker and the server")
+    demo.add_argument("--seed-only", action="store_true", help="build the demo database and exit")
+    demo.add_argument("--size", choices=["district", "city", "province"], default="district")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--password", default="luoshi-demo")
+    demo.add_argument("--bind", default="127.0.0.1:8000")
+    demo.add_argument("--reset", action="store_true", help=argparse.SUPPRESS)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="production server (gunicorn)")
+    serve.add_argument("--bind", default="127.0.0.1:8000")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run a task worker (embedded queue, or Redis when REDIS_URL is set)")
+    worker.add_argument("--workers", type=int, default=2)
+    worker.set_defaults(func=cmd_worker)
+
+    sweep = sub.add_parser("sweep", help="run the obligation sweep once now")
+    sweep.set_defaults(func=cmd_sweep)
+
+    code = sub.add_parser("totp-code", help="demo only: print a persona's current two-factor code")
+    code.add_argument("username")
+    code.set_defaults(func=cmd_totp_code)
+
+    manage = sub.add_parser("manage", help="Django's management commands", add_help=False)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
