@@ -217,6 +217,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise looks here first (after `collectstatic` in production)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Static files are served by the app itself from the package (no CDN, no collectstatic step needed).
 WHITENOISE_USE_FINDERS = True
