@@ -1,0 +1,120 @@
+"""Province-size query timings. run.py starts this in a child process whose environment (LUOSHI_VAR_DIR,
+DATABASE_URL) names the benchmark database; it prints one JSON object on its last line.
+
+  1. list one street's subtree: Organization.objects.subtree(street.path), every row fetched;
+  2. count obligations per street: orgs.selectors.obligation_counts_by_subtree(all streets under the root),
+     and the same overdue counts from one direct query grouped by the street prefix of the path.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luoshi.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.db.models.functions import Substr  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from luoshi.core.models import ACTIVE_STATES, Obligation  # noqa: E402
+from luoshi.orgs.models import Organization, OrgKind  # noqa: E402
+from luoshi.orgs.selectors import obligation_counts_by_subtree  # noqa: E402
+from luoshi.orgs.tree import subtree_bounds  # noqa: E402
+
+
+def timed(fn, repeat: int):
+    """Run fn `repeat` times; the first run (cold caches) is reported apart from the steady state."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - started) * 1000)
+    steady = times[1:] or times
+    ordered = sorted(steady)
+    return {
+        "first_ms": round(times[0], 2),
+        "median_ms": round(statistics.median(steady), 2),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+        "min_ms": round(ordered[0], 2),
+        "max_ms": round(ordered[-1], 2),
+        "runs": len(times),
+    }, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    today = timezone.localdate()
+    root = Organization.objects.get(parent=None, kind=OrgKind.DISTRICT)
+    streets = list(Organization.objects.filter(parent=root).order_by("path"))
+    street = streets[len(streets) // 2]  # a street from the middle of the range, not the first rows
+
+    def street_subtree():
+        return list(Organization.objects.subtree(street.path))
+
+    def by_selector():
+        return obligation_counts_by_subtree(streets, today=today)
+
+    low, high = subtree_bounds(root.path)
+    direct_qs = (
+        Obligation.objects.filter(
+            state__in=ACTIVE_STATES,
+            due_date__lt=today,
+            organization__path__gte=low,
+            organization__path__lt=high,
+        )
+        .annotate(prefix=Substr("organization__path", 1, len(street.path)))
+        .values("prefix")
+        .annotate(overdue=Count("id"))
+        .order_by()
+    )
+
+    def direct():
+        # The root's own obligations get a shorter prefix, which names no street: ignored below.
+        return {row["prefix"]: row["overdue"] for row in direct_qs}
+
+    subtree_timing, subtree_rows = timed(street_subtree, args.repeat)
+    selector_timing, selector_counts = timed(by_selector, args.repeat)
+    direct_timing, direct_counts = timed(direct, args.repeat)
+
+    # Both ways must give the same overdue count for every street, or one of the timings measures a bug.
+    from_selector = {s.path: selector_counts[s.pk]["overdue"] for s in streets}
+    from_direct = {s.path: direct_counts.get(s.path, 0) for s in streets}
+    disagree = [path for path in from_selector if from_selector[path] != from_direct[path]]
+
+    result = {
+        "vendor": connection.vendor,
+        "database": str(connection.settings_dict["NAME"]),
+        "organizations": Organization.objects.count(),
+        "streets": len(streets),
+        "obligations": Obligation.objects.count(),
+        "obligations_active": Obligation.objects.active().count(),
+        "obligations_overdue": Obligation.objects.overdue(today).count(),
+        "street": {"id": street.pk, "path": street.path, "name": street.name, "subtree_rows": len(subtree_rows)},
+        "street_subtree": subtree_timing,
+        "counts_by_selector": selector_timing,
+        "counts_direct": direct_timing,
+        "overdue_total_selector": sum(from_selector.values()),
+        "overdue_total_direct": sum(from_direct.values()),
+        "streets_disagreeing": disagree[:20],
+        "plans": {
+            "street_subtree": Organization.objects.subtree(street.path).explain(),
+            "counts_direct": direct_qs.explain(),
+        },
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
