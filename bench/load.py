@@ -72,7 +72,9 @@ def session_login(port: int, username: str, password: str) -> dict[str, str]:
 def token_login(port: int, username: str, password: str) -> dict[str, str]:
     """Get an API token; returns the headers that carry it."""
     body = json.dumps({"username": username, "password": password})
-    status, _headers, answer = fetch(port, "POST", "/api/auth/token/", {"Content-Type": "application/json"}, body)
+    status, _headers, answer = fetch(
+        port, "POST", "/api/auth/token/", {"Content-Type": "application/json"}, body
+    )
     if status != 200:
         raise BenchError(f"POST /api/auth/token/ as {username} answered {status}: {answer[:200]!r}")
     return {"Authorization": f"Token {json.loads(answer)['token']}"}
@@ -252,4 +254,3 @@ def wrk_version() -> str | None:
         return None
     done = subprocess.run([WRK, "--version"], capture_output=True, text=True, timeout=10, check=False)
     return (done.stdout or done.stderr).splitlines()[0].strip() if (done.stdout or done.stderr) else WRK
-

@@ -100,7 +100,12 @@ def main() -> int:
         "obligations": Obligation.objects.count(),
         "obligations_active": Obligation.objects.active().count(),
         "obligations_overdue": Obligation.objects.overdue(today).count(),
-        "street": {"id": street.pk, "path": street.path, "name": street.name, "subtree_rows": len(subtree_rows)},
+        "street": {
+            "id": street.pk,
+            "path": street.path,
+            "name": street.name,
+            "subtree_rows": len(subtree_rows),
+        },
         "street_subtree": subtree_timing,
         "counts_by_selector": selector_timing,
         "counts_direct": direct_timing,

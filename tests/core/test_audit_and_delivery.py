@@ -1,0 +1,117 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from luoshi.accounts.models import Role
+from luoshi.core.attachments import attachment_add, blob_path
+from luoshi.core.errors import ServiceError
+from luoshi.core.models import Attachment, Obligation, ProtectedRead, RecordsAreNotDeleted
+from luoshi.core.notifications import notify
+from luoshi.core.obligations import obligation_complete
+from luoshi.orgs.models import Organization
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def test_every_change_keeps_who_when_and_previous_values(world, login):
+    ob = world.obligations["b1"]
+    obligation_complete(obligation=ob, user=world.users["branch_secretary"], note="完成")
+    versions = list(Obligation.history.filter(id=ob.pk).order_by("history_date"))
+    assert [v.state for v in versions] == ["open", "done"]
+    page = login(world.users["auditor"]).get(f"/history/obligation/{ob.pk}/")
+    assert page.status_code == 200
+    [newest, created] = page.context["versions"]
+    assert created.kind == "created"
+    changed = {str(label): (old, new) for label, old, new in newest.changes}
+    assert changed[str(Obligation._meta.get_field("state").verbose_name)] == ("open", "done")
+
+
+def test_history_records_the_web_user(world, login):
+    client = login(world.users["district_admin"])
+    client.post(
+        "/accounts/grants/",
+        {"username": "member", "role": Role.objects.get(code="inspector").pk, "organization": world.b2.code},
+    )
+    grant = world.users["member"].grants.get(organization=world.b2)
+    assert grant.history.first().history_user == world.users["district_admin"]
+
+
+def test_records_are_not_deleted(world):
+    with pytest.raises(RecordsAreNotDeleted):
+        world.b1.delete()
+    with pytest.raises(RecordsAreNotDeleted):
+        Organization.objects.filter(pk=world.b1.pk).delete()
+    with pytest.raises(RecordsAreNotDeleted):
+        world.obligations["b1"].delete()
+    assert Organization.objects.filter(pk=world.b1.pk).exists()
+
+
+def test_protected_read_log_is_append_only(world):
+    read = ProtectedRead.objects.create(
+        user=world.users["discipline_officer"],
+        subject_type=ContentType.objects.get_for_model(Organization),
+        subject_id=str(world.b1.pk),
+        field="reporter",
+        purpose="核查",
+    )
+    with pytest.raises(RecordsAreNotDeleted):
+        read.delete()
+
+
+def test_attachment_is_stored_once_by_sha256_and_typed_by_content(world):
+    user = world.users["branch_secretary"]
+    first = attachment_add(upload=SimpleUploadedFile("photo.jpg", PNG), user=user, subject=world.obligations["b1"])
+    second = attachment_add(upload=SimpleUploadedFile("again.png", PNG), user=user, subject=world.obligations["b1"])
+    assert first.blob == second.blob and first.blob.content_type == "image/png"  # the name said jpg
+    assert blob_path(first.blob.sha256).read_bytes() == PNG
+    assert Attachment.objects.count() == 2
+
+
+def test_attachment_refuses_disguised_executable_and_oversize(world, settings):
+    user = world.users["branch_secretary"]
+    with pytest.raises(ServiceError):
+        attachment_add(upload=SimpleUploadedFile("invoice.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 100), user=user)
+    settings.UPLOAD_MAX_BYTES = 10
+    with pytest.raises(ServiceError):
+        attachment_add(upload=SimpleUploadedFile("big.png", PNG), user=user)
+    assert not Attachment.objects.exists()
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802 — the http.server API
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Receiver.received.append(json.loads(body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"errcode":0,"errmsg":"ok"}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def robot(settings):
+    """A local stand-in for a WeCom/DingTalk group robot on 127.0.0.1."""
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    _Receiver.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test"
+    yield _Receiver.received
+    server.shutdown()
+
+
+def test_notification_goes_to_inbox_email_and_group_robot(world, robot, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([world.users["branch_secretary"]], title="逾期：报送总结", body="请尽快报送")
+    assert world.users["branch_secretary"].notifications.filter(title="逾期：报送总结").exists()
+    assert [m.to for m in mail.outbox if m.subject == "逾期：报送总结"] == [["branch_secretary@example.org"]]
+    assert robot == [{"msgtype": "text", "text": {"content": "逾期：报送总结\n请尽快报送"}}]
