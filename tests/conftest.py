@@ -1,13 +1,13 @@
 """Shared fixtures: a small world built through the real services, and the personas of the issue.
 
-    江城区 (district)                      其他区 (another district: outside every persona's scope)
-    ├── 城关街道 (street S1)                └── 其他支部 (branch X)
-    │   └── 幸福社区 (community C1)
-    │       ├── 第一支部 (branch B1)  ← branch_secretary, member
-    │       └── 第二支部 (branch B2)  ← a sibling branch
-    └── 东城街道 (street S2)                ← outsider (street secretary of the sibling street)
-        └── 和平社区 (community C2)
-            └── 第三支部 (branch B3)
+江城区 (district)                      其他区 (another district: outside every persona's scope)
+├── 城关街道 (street S1)                └── 其他支部 (branch X)
+│   └── 幸福社区 (community C1)
+│       ├── 第一支部 (branch B1)  ← branch_secretary, member
+│       └── 第二支部 (branch B2)  ← a sibling branch
+└── 东城街道 (street S2)                ← outsider (street secretary of the sibling street)
+    └── 和平社区 (community C2)
+        └── 第三支部 (branch B3)
 """
 
 from dataclasses import dataclass, field
@@ -60,10 +60,18 @@ class World:
 
 def make_tree(prefix: str = "") -> dict:
     d = organization_create(name=f"{prefix}江城区委", kind=OrgKind.DISTRICT, code=f"{prefix}D")
-    s1 = organization_create(name=f"{prefix}城关街道党工委", kind=OrgKind.STREET, code=f"{prefix}S1", parent=d)
-    s2 = organization_create(name=f"{prefix}东城街道党工委", kind=OrgKind.STREET, code=f"{prefix}S2", parent=d)
-    c1 = organization_create(name=f"{prefix}幸福社区党委", kind=OrgKind.COMMUNITY, code=f"{prefix}C1", parent=s1)
-    c2 = organization_create(name=f"{prefix}和平社区党委", kind=OrgKind.COMMUNITY, code=f"{prefix}C2", parent=s2)
+    s1 = organization_create(
+        name=f"{prefix}城关街道党工委", kind=OrgKind.STREET, code=f"{prefix}S1", parent=d
+    )
+    s2 = organization_create(
+        name=f"{prefix}东城街道党工委", kind=OrgKind.STREET, code=f"{prefix}S2", parent=d
+    )
+    c1 = organization_create(
+        name=f"{prefix}幸福社区党委", kind=OrgKind.COMMUNITY, code=f"{prefix}C1", parent=s1
+    )
+    c2 = organization_create(
+        name=f"{prefix}和平社区党委", kind=OrgKind.COMMUNITY, code=f"{prefix}C2", parent=s2
+    )
     b1 = organization_create(name=f"{prefix}幸福第一支部", kind=OrgKind.BRANCH, code=f"{prefix}B1", parent=c1)
     b2 = organization_create(name=f"{prefix}幸福第二支部", kind=OrgKind.BRANCH, code=f"{prefix}B2", parent=c1)
     b3 = organization_create(name=f"{prefix}和平第三支部", kind=OrgKind.BRANCH, code=f"{prefix}B3", parent=c2)
@@ -101,7 +109,9 @@ def world(db) -> World:
         position_assign(organization=org, person=person, kind=PositionKind.SECRETARY, start_date=start)
         w.people[key] = person
     for username, (role_code, org_key) in PERSONAS.items():
-        user = user_create(username=username, password=PASSWORD, display_name=username, email=f"{username}@example.org")
+        user = user_create(
+            username=username, password=PASSWORD, display_name=username, email=f"{username}@example.org"
+        )
         role_grant(by=None, user=user, role=roles[role_code], organization=w.orgs[org_key])
         w.users[username] = user
     for username, org_key in (("branch_secretary", "b1"), ("street_secretary", "s1"), ("outsider", "s2")):

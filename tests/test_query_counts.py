@@ -22,19 +22,28 @@ def grow(world, n: int, start: int = 0) -> None:
         )
         for j in range(3):
             branch = organization_create(
-                name=f"新增社区{i}第{j}支部", kind=OrgKind.BRANCH, code=f"G{street.code}{i}-{j}", parent=community
+                name=f"新增社区{i}第{j}支部",
+                kind=OrgKind.BRANCH,
+                code=f"G{street.code}{i}-{j}",
+                parent=community,
             )
             term_start(organization=branch, start_date=today - timedelta(days=100))
             position_assign(
-                organization=branch, person=Person.objects.create(name=f"书记{i}{j}"),
-                kind=PositionKind.SECRETARY, start_date=today - timedelta(days=100),
+                organization=branch,
+                person=Person.objects.create(name=f"书记{i}{j}"),
+                kind=PositionKind.SECRETARY,
+                start_date=today - timedelta(days=100),
             )
             obligation_create(
-                kind="core.supervision_item", title=f"任务{i}-{j}", organization=branch,
+                kind="core.supervision_item",
+                title=f"任务{i}-{j}",
+                organization=branch,
                 due_date=today + timedelta(days=(j * 9) - 12),
             )
     obligation_create(
-        kind="core.supervision_item", title="书记本人事项", organization=world.b1,
+        kind="core.supervision_item",
+        title="书记本人事项",
+        organization=world.b1,
         due_date=today - timedelta(days=2),
     )
     obligation_sweep()
@@ -50,9 +59,15 @@ def count(client, url) -> int:
 @pytest.mark.parametrize("persona", ["district_admin", "street_secretary", "branch_secretary"])
 def test_pages_do_not_grow_with_the_data(world, login, persona):
     client = login(world.users[persona])
-    root = {"district_admin": world.district, "street_secretary": world.s1, "branch_secretary": world.b1}[persona]
-    urls = ["/", f"/orgs/{root.pk}/", f"/orgs/{world.c1.pk}/" if persona != "branch_secretary" else "/orgs/",
-            "/obligations/"]
+    root = {"district_admin": world.district, "street_secretary": world.s1, "branch_secretary": world.b1}[
+        persona
+    ]
+    urls = [
+        "/",
+        f"/orgs/{root.pk}/",
+        f"/orgs/{world.c1.pk}/" if persona != "branch_secretary" else "/orgs/",
+        "/obligations/",
+    ]
     if persona == "branch_secretary":
         urls[2] = f"/orgs/{world.b1.pk}/"
     grow(world, 2)  # every kind of row exists once, so no query is skipped for want of rows

@@ -8,11 +8,19 @@ import pytest
 
 
 def start(tmp_path, **env):
-    run_env = {**os.environ, "LUOSHI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "luoshi.settings", **env}
+    run_env = {
+        **os.environ,
+        "LUOSHI_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "luoshi.settings",
+        **env,
+    }
     run_env.pop("DATABASE_URL", None) if "DATABASE_URL" not in env else None
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        env=run_env, capture_output=True, text=True, timeout=60,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

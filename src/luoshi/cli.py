@@ -43,12 +43,14 @@ def _print_logins(password: str) -> None:
 
     from luoshi.accounts.models import User
 
-    print("\n落实 Luoshi — demo district. Logins (password for all: %s)\n" % password)
+    print(f"\n落实 Luoshi — demo district. Logins (password for all: {password})\n")
     users = {u.username: u for u in User.objects.filter(username__in=PERSONA_HELP)}
     for username, help_text in PERSONA_HELP.items():
         if username in users:
             print(f"  {username:<20} {help_text}")
-    devices = TOTPDevice.objects.filter(user__username__in=PERSONA_HELP, confirmed=True).select_related("user")
+    devices = TOTPDevice.objects.filter(user__username__in=PERSONA_HELP, confirmed=True).select_related(
+        "user"
+    )
     if devices:
         print("\nTwo-factor logins: add the key to any TOTP app, or print the current code with")
         print("  .venv/bin/luoshi totp-code USERNAME")
@@ -66,11 +68,17 @@ def cmd_demo(args) -> int:
 
     _migrate()
     if args.reset and demo_exists():
-        print("luoshi: --reset needs an empty database; remove var/ (or drop the database) first", file=sys.stderr)
+        print(
+            "luoshi: --reset needs an empty database; remove var/ (or drop the database) first",
+            file=sys.stderr,
+        )
         return 2
     if not demo_exists():
         started = time.monotonic()
-        print(f"Building the {args.size} demo (seed {args.seed}) in {connection.settings_dict['NAME']} …", flush=True)
+        print(
+            f"Building the {args.size} demo (seed {args.seed}) in {connection.settings_dict['NAME']} …",
+            flush=True,
+        )
         build_demo(seed=args.seed, size=args.size, password=args.password)
         print(f"Built in {time.monotonic() - started:.1f} s.")
     else:
@@ -110,11 +118,16 @@ def cmd_serve(args) -> int:
     sys.argv = [
         "gunicorn",
         "luoshi.wsgi:application",
-        "--bind", args.bind,
-        "--workers", str(args.workers),
-        "--threads", str(args.threads),
-        "--access-logfile", "-" if args.access_log else "/dev/null",
-        "--timeout", "60",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-" if args.access_log else "/dev/null",
+        "--timeout",
+        "60",
     ]
     return run()
 
@@ -166,7 +179,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="luoshi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="prepare the demo district (if absent), start the worker and the server")
+    demo = sub.add_parser(
+        "demo", help="prepare the demo district (if absent), start the worker and the server"
+    )
     demo.add_argument("--seed-only", action="store_true", help="build the demo database and exit")
     demo.add_argument("--size", choices=["district", "city", "province"], default="district")
     demo.add_argument("--seed", type=int, default=1)
@@ -183,7 +198,9 @@ def main(argv=None) -> int:
     serve.add_argument("--access-log", action="store_true")
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="run a task worker (embedded queue, or Redis when REDIS_URL is set)")
+    worker = sub.add_parser(
+        "worker", help="run a task worker (embedded queue, or Redis when REDIS_URL is set)"
+    )
     worker.add_argument("--workers", type=int, default=2)
     worker.set_defaults(func=cmd_worker)
 

@@ -20,7 +20,9 @@ def test_wrong_password_and_unknown_user_read_the_same(world, client):
 
 
 def test_login_then_home(world, client):
-    response = client.post("/accounts/login/", {"username": "branch_secretary", "password": PASSWORD}, follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": "branch_secretary", "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/"
     assert "b1 报送工作总结" in response.content.decode()
 
@@ -40,7 +42,9 @@ def test_two_factor_is_required_for_admins(world, client):
     page = client.get("/accounts/2fa/setup/")
     assert "<svg" in page.content.decode()
     device = TOTPDevice.objects.get(user=world.users["district_admin"], confirmed=False)
-    assert client.post("/accounts/2fa/setup/", {"token": "000000"}).status_code == 200  # wrong code: form again
+    assert (
+        client.post("/accounts/2fa/setup/", {"token": "000000"}).status_code == 200
+    )  # wrong code: form again
     device.refresh_from_db()
     device.throttle_reset()  # django-otp throttles after a failure; the test does not wait
     client.post("/accounts/2fa/setup/", {"token": totp_now(device)})
@@ -72,7 +76,10 @@ def test_passwords_are_hashed_with_argon2(world):
 
 def test_csrf_is_enforced(world):
     client = Client(enforce_csrf_checks=True)
-    assert client.post("/accounts/login/", {"username": "branch_secretary", "password": PASSWORD}).status_code == 403
+    assert (
+        client.post("/accounts/login/", {"username": "branch_secretary", "password": PASSWORD}).status_code
+        == 403
+    )
 
 
 def test_language_chinese_by_default_english_on_request(world, login):
@@ -102,7 +109,9 @@ def test_token_login(world, api):
     assert client.post("/api/auth/token/", {"username": "branch_secretary"}, format="json").json() == {
         "password": ["该字段是必填项。"]
     }
-    ok = client.post("/api/auth/token/", {"username": "branch_secretary", "password": PASSWORD}, format="json")
+    ok = client.post(
+        "/api/auth/token/", {"username": "branch_secretary", "password": PASSWORD}, format="json"
+    )
     token = ok.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/orgs/").json()["count"] == 1
@@ -110,7 +119,9 @@ def test_token_login(world, api):
 
 def test_token_login_needs_a_code_when_two_factor_is_on(world, api):
     client = api()
-    no_device = client.post("/api/auth/token/", {"username": "discipline_officer", "password": PASSWORD}, format="json")
+    no_device = client.post(
+        "/api/auth/token/", {"username": "discipline_officer", "password": PASSWORD}, format="json"
+    )
     assert no_device.status_code == 400 and "otp" in no_device.json()
     device = TOTPDevice.objects.create(user=world.users["discipline_officer"], name="phone", confirmed=True)
     body = {"username": "discipline_officer", "password": PASSWORD}

@@ -65,8 +65,12 @@ def test_protected_read_log_is_append_only(world):
 
 def test_attachment_is_stored_once_by_sha256_and_typed_by_content(world):
     user = world.users["branch_secretary"]
-    first = attachment_add(upload=SimpleUploadedFile("photo.jpg", PNG), user=user, subject=world.obligations["b1"])
-    second = attachment_add(upload=SimpleUploadedFile("again.png", PNG), user=user, subject=world.obligations["b1"])
+    first = attachment_add(
+        upload=SimpleUploadedFile("photo.jpg", PNG), user=user, subject=world.obligations["b1"]
+    )
+    second = attachment_add(
+        upload=SimpleUploadedFile("again.png", PNG), user=user, subject=world.obligations["b1"]
+    )
     assert first.blob == second.blob and first.blob.content_type == "image/png"  # the name said jpg
     assert blob_path(first.blob.sha256).read_bytes() == PNG
     assert Attachment.objects.count() == 2
@@ -75,7 +79,9 @@ def test_attachment_is_stored_once_by_sha256_and_typed_by_content(world):
 def test_attachment_refuses_disguised_executable_and_oversize(world, settings):
     user = world.users["branch_secretary"]
     with pytest.raises(ServiceError):
-        attachment_add(upload=SimpleUploadedFile("invoice.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 100), user=user)
+        attachment_add(
+            upload=SimpleUploadedFile("invoice.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 100), user=user
+        )
     settings.UPLOAD_MAX_BYTES = 10
     with pytest.raises(ServiceError):
         attachment_add(upload=SimpleUploadedFile("big.png", PNG), user=user)

@@ -56,7 +56,9 @@ def test_ladder_steps_on_the_right_days(world, item):
     result = sweep_on(DUE - timedelta(days=3))
     assert result.reminders == 1
     assert rungs(item) == [("remind", "applied")]
-    assert Notification.objects.filter(recipient=branch_user, title__contains="报送整改报告").count() == 2  # new + due
+    assert (
+        Notification.objects.filter(recipient=branch_user, title__contains="报送整改报告").count() == 2
+    )  # new + due
 
     sweep_on(DUE)  # the due day itself: nothing new, still open
     item.refresh_from_db()
@@ -103,7 +105,9 @@ def test_proposal_waits_for_a_person_then_the_ladder_goes_on(world, item):
 
     circular = item.escalations.get(action=StepAction.CIRCULAR)
     with pytest.raises(ServiceError):
-        escalation_decide(escalation=circular, user=world.users["discipline_officer"], confirm=True, reason="  ")
+        escalation_decide(
+            escalation=circular, user=world.users["discipline_officer"], confirm=True, reason="  "
+        )
     with pytest.raises(NotPermitted):  # the unit does not judge itself, nor does its street without the right
         escalation_decide(escalation=circular, user=world.users["street_secretary"], confirm=True, reason="x")
     with at(DUE + timedelta(days=15)):
@@ -114,7 +118,9 @@ def test_proposal_waits_for_a_person_then_the_ladder_goes_on(world, item):
     assert circular.status == EscalationStatus.CONFIRMED
     assert circular.decided_by == world.users["discipline_officer"] and circular.reason == "逾期未报送"
     with pytest.raises(ServiceError):
-        escalation_decide(escalation=circular, user=world.users["district_admin"], confirm=False, reason="again")
+        escalation_decide(
+            escalation=circular, user=world.users["district_admin"], confirm=False, reason="again"
+        )
 
     sweep_on(DUE + timedelta(days=15))
     assert rungs(item)[-1] == ("named_criticism", "proposed")

@@ -18,7 +18,10 @@ def test_branch_secretary_reports_done_with_evidence(world, login):
     assert page.context["can"]["complete"] and not page.context["can"]["waive"]
     response = client.post(
         f"/obligations/{ob.pk}/complete/",
-        {"note": "已按时报送总结", "files": [SimpleUploadedFile("总结.pdf", PDF, content_type="application/pdf")]},
+        {
+            "note": "已按时报送总结",
+            "files": [SimpleUploadedFile("总结.pdf", PDF, content_type="application/pdf")],
+        },
     )
     assert response.status_code == 302
     ob.refresh_from_db()
@@ -43,7 +46,9 @@ def test_rejected_evidence_changes_nothing_and_keeps_the_note(world, login):
 
 def test_confirm_needs_a_reason_and_keeps_what_was_typed(world, login):
     ob = obligation_create(
-        kind="core.supervision_item", title="逾期事项", organization=world.b2,
+        kind="core.supervision_item",
+        title="逾期事项",
+        organization=world.b2,
         due_date=timezone.localdate() - timedelta(days=8),
     )
     obligation_sweep()
@@ -72,13 +77,20 @@ def test_supervision_item_form(world, login):
     assert past.status_code == 400 and 'value="整改台账"' in past.content.decode()
     outside = client.post(
         "/obligations/new/",
-        {"organization": world.b3.code, "title": "越界", "due_date": str(timezone.localdate() + timedelta(days=3))},
+        {
+            "organization": world.b3.code,
+            "title": "越界",
+            "due_date": str(timezone.localdate() + timedelta(days=3)),
+        },
     )
     assert outside.status_code == 400 and not Obligation.objects.filter(title="越界").exists()
     ok = client.post(
         "/obligations/new/",
-        {"organization": f"{world.b2.name} · {world.b2.code}", "title": "整改台账",
-         "due_date": str(timezone.localdate() + timedelta(days=3))},
+        {
+            "organization": f"{world.b2.name} · {world.b2.code}",
+            "title": "整改台账",
+            "due_date": str(timezone.localdate() + timedelta(days=3)),
+        },
     )
     assert ok.status_code == 302
     created = Obligation.objects.get(title="整改台账")
@@ -104,7 +116,9 @@ def test_inbox_and_mark_read(world, login):
 
 
 def test_obligation_list_filters(world, login):
-    Obligation.objects.filter(pk=world.obligations["b2"].pk).update(due_date=timezone.localdate() - timedelta(days=1))
+    Obligation.objects.filter(pk=world.obligations["b2"].pk).update(
+        due_date=timezone.localdate() - timedelta(days=1)
+    )
     client = login(world.users["street_secretary"])
     overdue = client.get("/obligations/?state=overdue")
     assert [o.pk for o in overdue.context["page"].object_list] == [world.obligations["b2"].pk]

@@ -33,8 +33,17 @@ def test_demo_obligations_in_every_state(demo):
 
 
 def test_personas_can_log_in_and_have_their_scopes(demo, client):
-    for username in ("district_admin", "org_officer", "discipline_officer", "publicity_officer", "street_secretary",
-                     "branch_secretary", "member", "inspector", "auditor"):
+    for username in (
+        "district_admin",
+        "org_officer",
+        "discipline_officer",
+        "publicity_officer",
+        "street_secretary",
+        "branch_secretary",
+        "member",
+        "inspector",
+        "auditor",
+    ):
         assert User.objects.get(username=username).check_password("demo-password-1")
         assert RoleGrant.objects.filter(user__username=username, revoked_at=None).count() == 1
     branch = User.objects.get(username="branch_secretary")
@@ -70,7 +79,10 @@ def test_same_seed_same_district_from_the_cli(tmp_path):
         env.pop("DATABASE_URL", None)
         subprocess.run(
             [sys.executable, "-m", "luoshi.cli", "demo", "--seed-only", "--seed", seed],
-            env=env, check=True, capture_output=True, timeout=300,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
         digests.append(_digest(var_dir))
     assert digests[0] == digests[1] != digests[2]

@@ -14,7 +14,9 @@ from luoshi.accounts import scoping
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-    otp = serializers.CharField(required=False, allow_blank=True, help_text=_("TOTP code, when two-factor is on"))
+    otp = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("TOTP code, when two-factor is on")
+    )
 
 
 class TokenView(APIView):
@@ -31,7 +33,9 @@ class TokenView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
-            request._request, username=data.validated_data["username"], password=data.validated_data["password"]
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
         )
         if user is None:
             return Response(

@@ -50,8 +50,8 @@ class RoleGrantQuerySet(NoDeleteQuerySet):
 
     def visible_to(self, user):
         """Grants on organizations inside the subtrees where the user may grant roles, plus the user's own."""
-        from luoshi.accounts.scoping import org_subtree_q, paths_with_perm
         from luoshi.accounts.permissions import ROLES_GRANT
+        from luoshi.accounts.scoping import org_subtree_q, paths_with_perm
 
         if not user.is_authenticated:
             return self.none()

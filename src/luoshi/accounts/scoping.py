@@ -32,7 +32,11 @@ def grants_of(user) -> list[GrantInfo]:
             RoleGrant.objects.active()
             .filter(user_id=user.pk)
             .values_list(
-                "organization_id", "organization__path", "role__code", "role__permissions", "role__requires_2fa"
+                "organization_id",
+                "organization__path",
+                "role__code",
+                "role__permissions",
+                "role__requires_2fa",
             )
         )
         cached = [GrantInfo(oid, path, code, frozenset(perms), tfa) for oid, path, code, perms, tfa in rows]

@@ -15,7 +15,12 @@ def roles_sync() -> None:
     for code, (name, permissions, requires_2fa) in BUILTIN_ROLES.items():
         role, created = Role.objects.get_or_create(
             code=code,
-            defaults={"name": str(name), "permissions": permissions, "requires_2fa": requires_2fa, "builtin": True},
+            defaults={
+                "name": str(name),
+                "permissions": permissions,
+                "requires_2fa": requires_2fa,
+                "builtin": True,
+            },
         )
         if not created and (role.permissions != permissions or role.requires_2fa != requires_2fa):
             role.permissions = permissions

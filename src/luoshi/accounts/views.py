@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
@@ -50,12 +50,14 @@ def login(request):
         auth_login(request, form.get_user())
         return redirect(_safe_next(request))
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status)
+    return render(
+        request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status
+    )
 
 
 def lockout_response(request, original_response=None, credentials=None):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = _t("Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+    message = gettext("Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     form = LoginForm(request)
@@ -72,7 +74,9 @@ class TokenForm(forms.Form):
     token = forms.CharField(
         label=_("Six-digit code from your authenticator app"),
         max_length=8,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
     )
 
 
@@ -88,7 +92,9 @@ def otp_verify(request):
         if device is not None:
             otp_login(request, device)
             return redirect(_safe_next(request))
-        form.add_error("token", _("This code is not valid. Check your phone's clock and try the newest code."))
+        form.add_error(
+            "token", _("This code is not valid. Check your phone's clock and try the newest code.")
+        )
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")})
 
 
@@ -111,9 +117,11 @@ def otp_setup(request):
             device.confirmed = True
             device.save()
             otp_login(request, device)
-            messages.success(request, _t("Two-factor login is on for your account."))
+            messages.success(request, gettext("Two-factor login is on for your account."))
             return redirect("accounts:security")
-        form.add_error("token", _("This code is not valid. Check your phone's clock and try the newest code."))
+        form.add_error(
+            "token", _("This code is not valid. Check your phone's clock and try the newest code.")
+        )
     context = {
         "form": form,
         "qr": _qr_svg(device.config_url),
@@ -181,17 +189,22 @@ def grants(request):
             form.add_error("organization", _("No organization with this name or code in your scope."))
         if user is not None and org is not None:
             try:
-                grant = services.role_grant(by=request.user, user=user, role=form.cleaned_data["role"], organization=org)
+                grant = services.role_grant(
+                    by=request.user, user=user, role=form.cleaned_data["role"], organization=org
+                )
             except NotPermitted:
                 form.add_error("organization", _("You cannot grant roles on this organization."))
             except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _t("Granted: %(grant)s") % {"grant": grant})
+                messages.success(request, gettext("Granted: %(grant)s") % {"grant": grant})
                 return redirect("accounts:grants")
     show_revoked = request.GET.get("revoked") == "1"
     page = Paginator(
-        selectors.grant_list_visible(request.user, include_revoked=show_revoked, search=request.GET.get("q", "")), 50
+        selectors.grant_list_visible(
+            request.user, include_revoked=show_revoked, search=request.GET.get("q", "")
+        ),
+        50,
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -207,7 +220,7 @@ def grant_revoke(request, pk):
     grant = selectors.grant_get_visible(request.user, pk)
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _t("Give a reason for revoking it."))
+        messages.error(request, gettext("Give a reason for revoking it."))
         return redirect("accounts:grants")
     try:
         services.role_revoke(by=request.user, grant=grant, reason=form.cleaned_data["reason"])
@@ -216,5 +229,5 @@ def grant_revoke(request, pk):
     except ServiceError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _t("Revoked: %(grant)s") % {"grant": grant})
+        messages.success(request, gettext("Revoked: %(grant)s") % {"grant": grant})
     return redirect("accounts:grants")

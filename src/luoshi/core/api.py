@@ -14,7 +14,16 @@ from luoshi.core.models import Escalation, EscalationStatus, Notification, Oblig
 class EscalationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Escalation
-        fields = ["id", "obligation", "step_order", "action", "scheduled_on", "status", "decided_at", "reason"]
+        fields = [
+            "id",
+            "obligation",
+            "step_order",
+            "action",
+            "scheduled_on",
+            "status",
+            "decided_at",
+            "reason",
+        ]
 
 
 class ObligationSerializer(serializers.ModelSerializer):
@@ -25,8 +34,18 @@ class ObligationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Obligation
         fields = [
-            "id", "kind", "title", "detail", "organization", "organization_name", "responsible",
-            "responsible_name", "due_date", "state", "closed_at", "closing_note",
+            "id",
+            "kind",
+            "title",
+            "detail",
+            "organization",
+            "organization_name",
+            "responsible",
+            "responsible_name",
+            "due_date",
+            "state",
+            "closed_at",
+            "closing_note",
         ]
 
 
@@ -67,7 +86,9 @@ class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
 
             org = organization_get_visible(self.request.user, params["org"])
         state = params.get("state", "all" if self.action != "list" else "active")
-        return selectors.obligation_list_visible(self.request.user, state=state, org=org, mine=params.get("mine") == "1")
+        return selectors.obligation_list_visible(
+            self.request.user, state=state, org=org, mine=params.get("mine") == "1"
+        )
 
     def get_object(self):
         return selectors.obligation_get_visible(self.request.user, self.kwargs["pk"])

@@ -13,12 +13,18 @@ from luoshi.core.errors import ServiceError
 from luoshi.core.models import Attachment, Blob
 
 ALLOWED_TYPES = {
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heic",
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/msword", "application/vnd.ms-excel", "application/x-ole-storage",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/x-ole-storage",
     "text/plain",
 }
 
@@ -50,7 +56,8 @@ def attachment_add(*, upload, user, subject=None) -> Attachment:
     """
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise ServiceError(
-            _("%(name)s is larger than %(mb)d MB.") % {"name": upload.name, "mb": settings.UPLOAD_MAX_BYTES // 2**20},
+            _("%(name)s is larger than %(mb)d MB.")
+            % {"name": upload.name, "mb": settings.UPLOAD_MAX_BYTES // 2**20},
             field="files",
         )
     digest = hashlib.sha256()
@@ -62,7 +69,8 @@ def attachment_add(*, upload, user, subject=None) -> Attachment:
     content_type = detect_type(head)
     if content_type not in ALLOWED_TYPES:
         raise ServiceError(
-            _("%(name)s is not an accepted file type (images, PDF, Word, Excel, text).") % {"name": upload.name},
+            _("%(name)s is not an accepted file type (images, PDF, Word, Excel, text).")
+            % {"name": upload.name},
             field="files",
         )
     sha256 = digest.hexdigest()

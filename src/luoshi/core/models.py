@@ -79,6 +79,9 @@ class ProtectedRead(models.Model):
         verbose_name_plural = _("protected reads")
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
 
+    def __str__(self):
+        return f"{self.user} {self.at:%Y-%m-%d %H:%M} {self.field}"
+
     def delete(self, *args, **kwargs):
         raise RecordsAreNotDeleted("the read log is append-only")
 
@@ -191,7 +194,10 @@ class Obligation(NoDeleteModel):
     subject_id = models.CharField(max_length=40, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
     organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="obligations", verbose_name=_("owning unit")
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="obligations",
+        verbose_name=_("owning unit"),
     )
     responsible = models.ForeignKey(
         "orgs.Person",
@@ -276,11 +282,15 @@ class Escalation(NoDeleteModel):
 class Notification(models.Model):
     """消息 — an inbox entry; e-mail and the group-robot webhook are sent from it by the task queue."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(max_length=200, blank=True)
-    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    obligation = models.ForeignKey(
+        Obligation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.accounts import scoping
@@ -171,8 +171,8 @@ def obligation_create(
     recipients = _unit_users(obligation)
     notify(
         recipients,
-        title=_t("New obligation: %(title)s") % {"title": title},
-        body=_t("%(unit)s, due %(due)s.") % {"unit": organization.name, "due": due_date.isoformat()},
+        title=gettext("New obligation: %(title)s") % {"title": title},
+        body=gettext("%(unit)s, due %(due)s.") % {"unit": organization.name, "due": due_date.isoformat()},
         obligation=obligation,
     )
     return obligation
@@ -218,7 +218,9 @@ def obligation_sweep(*, today: date | None = None) -> SweepResult:
     result = SweepResult()
     cache: dict = {}
     due_ids = list(
-        Obligation.objects.filter(state__in=ACTIVE_STATES, next_action_on__lte=today).values_list("id", flat=True)
+        Obligation.objects.filter(state__in=ACTIVE_STATES, next_action_on__lte=today).values_list(
+            "id", flat=True
+        )
     )
     for obligation_id in due_ids:
         with transaction.atomic():
@@ -272,8 +274,8 @@ def _reach(obligation: Obligation, step: EscalationStep, scheduled: date, result
         result.reminders += 1
         notify(
             _unit_users(obligation),
-            title=_t("Due soon: %(title)s") % values,
-            body=_t("%(unit)s, due %(due)s.") % values,
+            title=gettext("Due soon: %(title)s") % values,
+            body=gettext("%(unit)s, due %(due)s.") % values,
             obligation=obligation,
         )
     elif step.action == StepAction.WARN:
@@ -282,8 +284,8 @@ def _reach(obligation: Obligation, step: EscalationStep, scheduled: date, result
             obligation.state = ObligationState.OVERDUE
         notify(
             _unit_users(obligation),
-            title=_t("Overdue: %(title)s") % values,
-            body=_t("%(unit)s was due %(due)s. Further steps follow if it stays undone.") % values,
+            title=gettext("Overdue: %(title)s") % values,
+            body=gettext("%(unit)s was due %(due)s. Further steps follow if it stays undone.") % values,
             obligation=obligation,
         )
     else:
@@ -292,8 +294,8 @@ def _reach(obligation: Obligation, step: EscalationStep, scheduled: date, result
         values["action"] = escalation.get_action_display()
         notify(
             _confirmers(obligation),
-            title=_t("Please decide: %(action)s for %(unit)s") % values,
-            body=_t("“%(title)s” was due %(due)s and is still not done.") % values,
+            title=gettext("Please decide: %(action)s for %(unit)s") % values,
+            body=gettext("“%(title)s” was due %(due)s and is still not done.") % values,
             obligation=obligation,
         )
 
@@ -305,8 +307,10 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
     if not reason:
         raise ServiceError(_("Give a reason for the decision."), field="reason")
     with transaction.atomic():
-        escalation = Escalation.objects.select_for_update().select_related("obligation__organization").get(
-            pk=escalation.pk
+        escalation = (
+            Escalation.objects.select_for_update()
+            .select_related("obligation__organization")
+            .get(pk=escalation.pk)
         )
         obligation = escalation.obligation
         if not scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, obligation.organization.path, above=True):
@@ -326,9 +330,13 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
     values = {"action": escalation.get_action_display(), "title": obligation.title, "reason": reason}
     notify(
         _unit_users(obligation),
-        title=(_t("Confirmed: %(action)s — %(title)s") if confirm else _t("Dismissed: %(action)s — %(title)s"))
+        title=(
+            gettext("Confirmed: %(action)s — %(title)s")
+            if confirm
+            else gettext("Dismissed: %(action)s — %(title)s")
+        )
         % values,
-        body=_t("Reason: %(reason)s") % values,
+        body=gettext("Reason: %(reason)s") % values,
         obligation=obligation,
     )
     return escalation
@@ -366,7 +374,9 @@ def obligation_waive(*, obligation: Obligation, user, reason: str) -> Obligation
 
 def _close(obligation: Obligation, state: str, *, user, note: str) -> Obligation:
     with transaction.atomic():
-        obligation = Obligation.objects.select_for_update().select_related("organization").get(pk=obligation.pk)
+        obligation = (
+            Obligation.objects.select_for_update().select_related("organization").get(pk=obligation.pk)
+        )
         if obligation.state not in ACTIVE_STATES:
             raise ServiceError(_("This obligation is already closed."))
         obligation.state = state

@@ -73,7 +73,9 @@ def decidable_q(user) -> Q:
     """Escalations the user may decide: proposals on units strictly below a grant carrying 'confirm'."""
     q = Q(pk__in=[])
     for path in scoping.paths_with_perm(user, OBLIGATIONS_CONFIRM):
-        q |= subtree_q([path], field="obligation__organization__path") & ~Q(obligation__organization__path=path)
+        q |= subtree_q([path], field="obligation__organization__path") & ~Q(
+            obligation__organization__path=path
+        )
     return q
 
 
@@ -106,7 +108,9 @@ def home_for(user, today: date | None = None) -> Home:
             :SECTION_LIMIT
         ]
     )
-    home.overdue = list(_with_related(mine.filter(due_date__lt=today).exclude(state="escalated"))[:SECTION_LIMIT])
+    home.overdue = list(
+        _with_related(mine.filter(due_date__lt=today).exclude(state="escalated"))[:SECTION_LIMIT]
+    )
     home.escalated = list(_with_related(mine.filter(state=ObligationState.ESCALATED))[:SECTION_LIMIT])
     pending = Escalation.objects.filter(decidable_q(user), status=EscalationStatus.PROPOSED)
     home.counts["awaiting"] = pending.count()
@@ -173,8 +177,9 @@ FILTERS = {
 }
 
 
-def obligation_list_visible(user, *, state="active", org: Organization | None = None, mine=False,
-                            search="", today: date | None = None):
+def obligation_list_visible(
+    user, *, state="active", org: Organization | None = None, mine=False, search="", today: date | None = None
+):
     today = today or timezone.localdate()
     qs = Obligation.objects.visible_to(user).filter(FILTERS.get(state, FILTERS["active"]))
     if state == "overdue":

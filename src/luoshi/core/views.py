@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -38,7 +38,9 @@ class MultipleFileField(forms.FileField):
 
 
 class CompleteForm(forms.Form):
-    note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    note = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     files = MultipleFileField(label=_("Evidence (optional)"), required=False)
 
 
@@ -76,7 +78,11 @@ def obligation_list(request):
         org = organization_get_visible(request.user, request.GET["org"])
     state = request.GET.get("state", "active")
     qs = selectors.obligation_list_visible(
-        request.user, state=state, org=org, mine=request.GET.get("mine") == "1", search=request.GET.get("q", "")
+        request.user,
+        state=state,
+        org=org,
+        mine=request.GET.get("mine") == "1",
+        search=request.GET.get("q", ""),
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     selectors._attach_next_steps(page.object_list)
@@ -102,8 +108,9 @@ def obligation_list(request):
     )
 
 
-def _detail(request, obligation, *, complete_form=None, waive_form=None, decide_form=None, decide_id=None,
-            status=200):
+def _detail(
+    request, obligation, *, complete_form=None, waive_form=None, decide_form=None, decide_id=None, status=200
+):
     context = {
         "obligation": obligation,
         "complete_form": complete_form or CompleteForm(),
@@ -132,13 +139,15 @@ def obligation_complete(request, pk):
             with transaction.atomic():
                 for upload in files:
                     attachment_add(upload=upload, user=request.user, subject=obligation)
-                ob_services.obligation_complete(obligation=obligation, user=request.user, note=form.cleaned_data["note"])
+                ob_services.obligation_complete(
+                    obligation=obligation, user=request.user, note=form.cleaned_data["note"]
+                )
         except NotPermitted:
             raise PermissionDenied from None
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, _t("Reported as done."))
+            messages.success(request, gettext("Reported as done."))
             return redirect("core:obligation", pk=pk)
     return _detail(request, obligation, complete_form=form, status=400)
 
@@ -150,13 +159,15 @@ def obligation_waive(request, pk):
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            ob_services.obligation_waive(obligation=obligation, user=request.user, reason=form.cleaned_data["reason"])
+            ob_services.obligation_waive(
+                obligation=obligation, user=request.user, reason=form.cleaned_data["reason"]
+            )
         except NotPermitted:
             raise PermissionDenied from None
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _t("The obligation was waived."))
+            messages.success(request, gettext("The obligation was waived."))
             return redirect("core:obligation", pk=pk)
     return _detail(request, obligation, waive_form=form, status=400)
 
@@ -173,7 +184,9 @@ def escalation_decide(request, pk):
     if form.is_valid():
         try:
             ob_services.escalation_decide(
-                escalation=escalation, user=request.user, confirm=decision == "confirm",
+                escalation=escalation,
+                user=request.user,
+                confirm=decision == "confirm",
                 reason=form.cleaned_data["reason"],
             )
         except NotPermitted:
@@ -181,7 +194,7 @@ def escalation_decide(request, pk):
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _t("Your decision was recorded."))
+            messages.success(request, gettext("Your decision was recorded."))
             return redirect("core:obligation", pk=obligation.pk)
     return _detail(request, obligation, decide_form=form, decide_id=escalation.pk, status=400)
 
@@ -208,7 +221,7 @@ def obligation_create(request):
                 due_date=form.cleaned_data["due_date"],
                 created_by=request.user,
             )
-            messages.success(request, _t("The supervision item was assigned."))
+            messages.success(request, gettext("The supervision item was assigned."))
             return redirect("core:obligation", pk=obligation.pk)
     return render(request, "core/obligation_form.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -109,8 +109,12 @@ class Builder:
     def build_tree(self):
         rng = self.rng
         root = Organization.objects.create(
-            code=self.next_code(), name="中共江城区委员会", kind=OrgKind.DISTRICT, parent=None,
-            path=segment(Organization.objects.filter(parent=None).count() + 1), depth=1,
+            code=self.next_code(),
+            name="中共江城区委员会",
+            kind=OrgKind.DISTRICT,
+            parent=None,
+            path=segment(Organization.objects.filter(parent=None).count() + 1),
+            depth=1,
         )
         street_specs = []
         for i in range(self.size.streets):
@@ -125,8 +129,22 @@ class Builder:
             words = rng.sample(names.PLACE_WORDS, k=rng.randint(*self.size.communities_per_street))
             for word in words:
                 suffix = "村" if town else "社区"
-                community_specs.append((street, f"{word}{suffix}党委" if rng.random() < 0.3 else f"{word}{suffix}党总支", OrgKind.COMMUNITY, False))
-            community_specs.append((street, f"{street.name.removeprefix('中共').removesuffix('工作委员会')}机关党支部", OrgKind.BRANCH, True))
+                community_specs.append(
+                    (
+                        street,
+                        f"{word}{suffix}党委" if rng.random() < 0.3 else f"{word}{suffix}党总支",
+                        OrgKind.COMMUNITY,
+                        False,
+                    )
+                )
+            community_specs.append(
+                (
+                    street,
+                    f"{street.name.removeprefix('中共').removesuffix('工作委员会')}机关党支部",
+                    OrgKind.BRANCH,
+                    True,
+                )
+            )
         level3 = self._bulk_level(community_specs)
         communities = [o for o in level3 if o.kind == OrgKind.COMMUNITY]
 
@@ -162,8 +180,13 @@ class Builder:
             path = child_path(parent.path, numbers[parent.pk])
             rows.append(
                 Organization(
-                    code=self.next_code(), name=name, kind=kind, parent=parent, path=path,
-                    depth=len(path) // 6, holds_members=holds,
+                    code=self.next_code(),
+                    name=name,
+                    kind=kind,
+                    parent=parent,
+                    path=path,
+                    depth=len(path) // 6,
+                    holds_members=holds,
                 )
             )
         created = Organization.objects.bulk_create(rows, batch_size=2000)
@@ -173,9 +196,13 @@ class Builder:
             added = last - parent.last_child_number
             parent.last_child_number = last
             parent.children_count += added
-        Organization.objects.bulk_update(list(parents.values()), ["last_child_number", "children_count"], batch_size=2000)
+        Organization.objects.bulk_update(
+            list(parents.values()), ["last_child_number", "children_count"], batch_size=2000
+        )
         if any(o.pk is None for o in created):  # a backend without RETURNING: read the ids back
-            by_path = dict(Organization.objects.filter(path__in=[o.path for o in created]).values_list("path", "pk"))
+            by_path = dict(
+                Organization.objects.filter(path__in=[o.path for o in created]).values_list("path", "pk")
+            )
             for org in created:
                 org.pk = org.id = by_path[org.path]
         return created
@@ -191,14 +218,22 @@ class Builder:
             if rng.random() < 0.08:
                 start = add_years(self.today, -years) + timedelta(days=rng.randint(-60, 150))
             else:
-                start = add_years(self.today, -rng.randint(0, years - 1)) - timedelta(days=rng.randint(30, 300))
+                start = add_years(self.today, -rng.randint(0, years - 1)) - timedelta(
+                    days=rng.randint(30, 300)
+                )
             terms.append(Term(organization=org, start_date=start, renewal_due=add_years(start, years)))
         Term.objects.bulk_create(terms, batch_size=2000)
-        term_by_org = {t.organization_id: t for t in Term.objects.filter(organization__in=orgs, ended_on=None)}
+        term_by_org = {
+            t.organization_id: t for t in Term.objects.filter(organization__in=orgs, ended_on=None)
+        }
 
         kinds = [PositionKind.SECRETARY]
         if self.size.committee:
-            kinds += [PositionKind.ORGANIZATION_MEMBER, PositionKind.PUBLICITY_MEMBER, PositionKind.DISCIPLINE_MEMBER]
+            kinds += [
+                PositionKind.ORGANIZATION_MEMBER,
+                PositionKind.PUBLICITY_MEMBER,
+                PositionKind.DISCIPLINE_MEMBER,
+            ]
         people = []
         slots = []
         for org in orgs:
@@ -208,7 +243,10 @@ class Builder:
         people = Person.objects.bulk_create(people, batch_size=2000)
         positions = [
             Position(
-                organization=org, person=person, kind=kind, term=term_by_org[org.pk],
+                organization=org,
+                person=person,
+                kind=kind,
+                term=term_by_org[org.pk],
                 start_date=term_by_org[org.pk].start_date,
             )
             for (org, kind), person in zip(slots, people, strict=True)
@@ -221,12 +259,16 @@ class Builder:
         streets = levels[1]
         street = streets[0]
         branch = next(
-            o for o in Organization.objects.subtree(street.path).filter(kind=OrgKind.BRANCH, depth=4).order_by("path")
+            o
+            for o in Organization.objects.subtree(street.path)
+            .filter(kind=OrgKind.BRANCH, depth=4)
+            .order_by("path")
         )
         secretary_of = {
             p.organization_id: p.person
-            for p in Position.objects.filter(organization__in=[street, branch], kind=PositionKind.SECRETARY)
-            .select_related("person")
+            for p in Position.objects.filter(
+                organization__in=[street, branch], kind=PositionKind.SECRETARY
+            ).select_related("person")
         }
         where = {"district": root, "street": street, "branch": branch}
         roles = {role.code: role for role in Role.objects.all()}
@@ -240,7 +282,8 @@ class Builder:
                 person = self.new_person()
                 person.save()
             user = User.objects.create_user(
-                username=username, password=self.password,
+                username=username,
+                password=self.password,
                 display_name=display or f"{person.name}（{org.name}）",
             )
             if person is not None:
@@ -278,17 +321,21 @@ class Builder:
         for org, title, detail, due in created:
             obligations.append(
                 engine.obligation_create(
-                    kind="core.supervision_item", title=title, detail=detail, organization=org,
-                    due_date=due, created_by=creator,
+                    kind="core.supervision_item",
+                    title=title,
+                    detail=detail,
+                    organization=org,
+                    due_date=due,
+                    created_by=creator,
                 )
             )
         # Some units finished on time; the branch persona finished the one due in 12 days early.
         for obligation in obligations:
             # Most units finish what is past due; a few lag (and climb the ladder); some finish early.
             likely = 0.8 if obligation.due_date < today - timedelta(days=7) else 0.25
-            finished = (obligation.organization_id == mine.pk and obligation.due_date == today + timedelta(days=12)) or (
-                obligation.organization_id != mine.pk and rng.random() < likely
-            )
+            finished = (
+                obligation.organization_id == mine.pk and obligation.due_date == today + timedelta(days=12)
+            ) or (obligation.organization_id != mine.pk and rng.random() < likely)
             if finished:
                 engine.obligation_mark_done(obligation=obligation, note="已按要求完成并报送。")
         engine.run_syncs(today=today)
@@ -310,7 +357,9 @@ class Builder:
             if rng.random() < 0.4 and decided < 25:
                 confirm = rng.random() < 0.7
                 reason = rng.choice(names.REASONS_CONFIRM if confirm else names.REASONS_DISMISS)
-                engine.escalation_decide(escalation=escalation, user=decider, confirm=confirm, reason=reason, today=self.today)
+                engine.escalation_decide(
+                    escalation=escalation, user=decider, confirm=confirm, reason=reason, today=self.today
+                )
                 decided += 1
         engine.obligation_sweep(today=self.today)
         # A couple of items the district no longer needs.
@@ -327,9 +376,14 @@ class Builder:
             done = rng.random() < 0.35
             rows.append(
                 Obligation(
-                    policy=policy, title=title, detail=detail, organization=org, due_date=due,
+                    policy=policy,
+                    title=title,
+                    detail=detail,
+                    organization=org,
+                    due_date=due,
                     state=ObligationState.DONE if done else ObligationState.OPEN,
-                    next_action_on=None if done else due - timedelta(days=3), created_by=creator,
+                    next_action_on=None if done else due - timedelta(days=3),
+                    created_by=creator,
                 )
             )
         Obligation.objects.bulk_create(rows, batch_size=5000)

@@ -15,7 +15,17 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "code", "name", "kind", "parent", "depth", "children_count", "holds_members", "archived_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "depth",
+            "children_count",
+            "holds_members",
+            "archived_at",
+        ]
 
 
 class PositionSerializer(serializers.ModelSerializer):
@@ -41,9 +51,11 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("q"):
             qs = qs.filter(Q(name__icontains=params["q"]) | Q(code__startswith=params["q"]))
         if params.get("under"):
-            root = qs.model.objects.visible_to(self.request.user).filter(pk=params["under"]).first() if params[
-                "under"
-            ].isdigit() else None
+            root = (
+                qs.model.objects.visible_to(self.request.user).filter(pk=params["under"]).first()
+                if params["under"].isdigit()
+                else None
+            )
             qs = qs.subtree(root.path) if root else qs.none()
         return qs
 

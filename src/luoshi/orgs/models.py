@@ -41,7 +41,12 @@ class Organization(NoDeleteModel):
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     path = models.CharField(max_length=120, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(editable=False)
@@ -108,7 +113,9 @@ class PositionKind(models.TextChoices):
 class PositionQuerySet(NoDeleteQuerySet):
     def current(self, on: date | None = None):
         on = on or date.today()
-        return self.filter(start_date__lte=on).filter(models.Q(end_date__isnull=True) | models.Q(end_date__gt=on))
+        return self.filter(start_date__lte=on).filter(
+            models.Q(end_date__isnull=True) | models.Q(end_date__gt=on)
+        )
 
     def visible_to(self, user):
         from luoshi.accounts.permissions import ORGS_VIEW
@@ -123,12 +130,19 @@ class Position(NoDeleteModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="positions", verbose_name=_("organization")
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="positions", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="positions", verbose_name=_("person")
+    )
     kind = models.CharField(_("position"), max_length=30, choices=PositionKind.choices)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     term = models.ForeignKey(
-        "Term", on_delete=models.PROTECT, null=True, blank=True, related_name="positions", verbose_name=_("term")
+        "Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="positions",
+        verbose_name=_("term"),
     )
     history = HistoricalRecords()
 
@@ -182,7 +196,9 @@ class Term(NoDeleteModel):
         ordering = ["organization_id", "-start_date"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization"], condition=models.Q(ended_on__isnull=True), name="one_current_term_per_org"
+                fields=["organization"],
+                condition=models.Q(ended_on__isnull=True),
+                name="one_current_term_per_org",
             )
         ]
 

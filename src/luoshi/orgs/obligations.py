@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.models import StepAction as A
@@ -41,7 +41,7 @@ def term_renewal_sync(*, today) -> int:
             continue
         obligation_create(
             kind=TERM_RENEWAL,
-            title=_t("Term renewal of %(org)s") % {"org": term.organization.name},
+            title=gettext("Term renewal of %(org)s") % {"org": term.organization.name},
             organization=term.organization,
             due_date=term.renewal_due,
             subject=term,

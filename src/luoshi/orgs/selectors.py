@@ -30,12 +30,16 @@ def organization_roots_visible(user) -> list[Organization]:
 
 def breadcrumb_visible(user, org: Organization) -> list[Organization]:
     """Ancestors of `org` that the user may see, root first."""
-    return list(Organization.objects.visible_to(user).filter(path__in=ancestor_paths(org.path)).order_by("path"))
+    return list(
+        Organization.objects.visible_to(user).filter(path__in=ancestor_paths(org.path)).order_by("path")
+    )
 
 
 def sitting_secretary(org: Organization):
     position = (
-        Position.objects.current().filter(organization=org, kind=PositionKind.SECRETARY).select_related("person")
+        Position.objects.current()
+        .filter(organization=org, kind=PositionKind.SECRETARY)
+        .select_related("person")
     ).first()
     return position.person if position else None
 
@@ -47,7 +51,9 @@ def secretaries_of(org_ids) -> dict[int, object]:
 
 
 def current_terms_of(org_ids) -> dict[int, Term]:
-    return {t.organization_id: t for t in Term.objects.filter(organization_id__in=list(org_ids), ended_on=None)}
+    return {
+        t.organization_id: t for t in Term.objects.filter(organization_id__in=list(org_ids), ended_on=None)
+    }
 
 
 def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[int, dict]:

@@ -28,8 +28,9 @@ DEFAULT_TERM_YEARS = {
 
 
 @transaction.atomic
-def organization_create(*, name: str, kind: str, code: str, parent: Organization | None = None,
-                        holds_members: bool | None = None) -> Organization:
+def organization_create(
+    *, name: str, kind: str, code: str, parent: Organization | None = None, holds_members: bool | None = None
+) -> Organization:
     parent_kind = parent.kind if parent else None
     if parent_kind not in ALLOWED_PARENTS[kind]:
         raise ServiceError(_("An organization of this kind cannot sit under that parent."), field="parent")
@@ -48,7 +49,12 @@ def organization_create(*, name: str, kind: str, code: str, parent: Organization
     if holds_members is None:
         holds_members = kind in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
     return Organization.objects.create(
-        name=name, kind=kind, code=code, parent=parent, path=path, depth=len(path) // 6,
+        name=name,
+        kind=kind,
+        code=code,
+        parent=parent,
+        path=path,
+        depth=len(path) // 6,
         holds_members=holds_members,
     )
 
@@ -68,8 +74,8 @@ def add_years(day: date, years: int) -> date:
 @transaction.atomic
 def term_start(*, organization: Organization, start_date: date, user=None) -> Term:
     """Record an election: the current term ends, a new one starts, and its renewal date follows the rule."""
-    from luoshi.core.obligations import obligation_mark_done
     from luoshi.core.models import Obligation
+    from luoshi.core.obligations import obligation_mark_done
     from luoshi.orgs.obligations import TERM_RENEWAL
 
     current = Term.objects.filter(organization=organization, ended_on=None).first()
@@ -93,7 +99,9 @@ def term_start(*, organization: Organization, start_date: date, user=None) -> Te
 def position_assign(*, organization: Organization, person: Person, kind: str, start_date: date) -> Position:
     """Appoint a person; a new secretary ends the sitting one's position the same day."""
     if kind == PositionKind.SECRETARY:
-        Position.objects.filter(organization=organization, kind=kind, end_date=None).update(end_date=start_date)
+        Position.objects.filter(organization=organization, kind=kind, end_date=None).update(
+            end_date=start_date
+        )
     term = Term.objects.filter(organization=organization, ended_on=None).first()
     return Position.objects.create(
         organization=organization, person=person, kind=kind, start_date=start_date, term=term
