@@ -31,11 +31,15 @@ from luoshi.orgs.tree import subtree_bounds  # noqa: E402
 
 
 def timed(fn, repeat: int):
-    """Run fn `repeat` times; the first run (cold caches) is reported apart from the steady state."""
+    """Run fn `repeat` times; the first run (cold caches) is reported apart from the steady state.
+    A query that fails is reported as such (with the error) instead of stopping the other measurements."""
     times, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()
-        result = fn()
+        try:
+            result = fn()
+        except Exception as exc:  # the error is the result
+            return {"error": f"{type(exc).__name__}: {exc}"}, None
         times.append((time.perf_counter() - started) * 1000)
     steady = times[1:] or times
     ordered = sorted(steady)
@@ -65,6 +69,11 @@ def main() -> int:
     def by_selector():
         return obligation_counts_by_subtree(streets, today=today)
 
+    children = list(Organization.objects.filter(parent=street).order_by("path"))
+
+    def by_selector_one_street():  # what the street's own tree page asks: its children's counts
+        return obligation_counts_by_subtree(children, today=today)
+
     low, high = subtree_bounds(root.path)
     direct_qs = (
         Obligation.objects.filter(
@@ -81,19 +90,23 @@ def main() -> int:
 
     def direct():
         # The root's own obligations get a shorter prefix, which names no street: ignored below.
-        return {row["prefix"]: row["overdue"] for row in direct_qs}
+        return {row["prefix"]: row["overdue"] for row in direct_qs.all()}  # .all(): a fresh query each time
 
     subtree_timing, subtree_rows = timed(street_subtree, args.repeat)
     selector_timing, selector_counts = timed(by_selector, args.repeat)
     direct_timing, direct_counts = timed(direct, args.repeat)
+    one_street_timing, _counts = timed(by_selector_one_street, args.repeat)
 
     # Both ways must give the same overdue count for every street, or one of the timings measures a bug.
-    from_selector = {s.path: selector_counts[s.pk]["overdue"] for s in streets}
-    from_direct = {s.path: direct_counts.get(s.path, 0) for s in streets}
-    disagree = [path for path in from_selector if from_selector[path] != from_direct[path]]
+    from_direct = {s.path: direct_counts.get(s.path, 0) for s in streets} if direct_counts else None
+    from_selector = {s.path: selector_counts[s.pk]["overdue"] for s in streets} if selector_counts else None
+    disagree = None
+    if from_direct is not None and from_selector is not None:
+        disagree = [path for path in from_selector if from_selector[path] != from_direct[path]][:20]
 
     result = {
         "vendor": connection.vendor,
+        "repeat": args.repeat,
         "database": str(connection.settings_dict["NAME"]),
         "organizations": Organization.objects.count(),
         "streets": len(streets),
@@ -109,9 +122,10 @@ def main() -> int:
         "street_subtree": subtree_timing,
         "counts_by_selector": selector_timing,
         "counts_direct": direct_timing,
-        "overdue_total_selector": sum(from_selector.values()),
-        "overdue_total_direct": sum(from_direct.values()),
-        "streets_disagreeing": disagree[:20],
+        "counts_one_street": {**one_street_timing, "children": len(children)},
+        "overdue_total_selector": sum(from_selector.values()) if from_selector is not None else None,
+        "overdue_total_direct": sum(from_direct.values()) if from_direct is not None else None,
+        "streets_disagreeing": disagree,  # None when one of the two could not run
         "plans": {
             "street_subtree": Organization.objects.subtree(street.path).explain(),
             "counts_direct": direct_qs.explain(),

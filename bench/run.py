@@ -314,23 +314,36 @@ def print_province(result: dict) -> None:
         f"\nProvince — {result['backend']}: {q['organizations']:,} organizations, {q['streets']:,} streets, "
         f"{q['obligations']:,} obligations ({q['obligations_overdue']:,} overdue); build {built}"
     )
-    header = f"{'measurement':<52} {'first ms':>9} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}"
+    header = f"{'measurement':<60} {'first ms':>9} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}"
     log(header)
     log("─" * len(header))
     for key, label in (
         ("street_subtree", f"one street's subtree, {q['street']['subtree_rows']} rows fetched"),
-        ("counts_by_selector", f"counts per street: obligation_counts_by_subtree ({q['streets']})"),
+        ("counts_by_selector", f"per street: obligation_counts_by_subtree({q['streets']} streets)"),
         ("counts_direct", "overdue per street: one direct grouped query"),
+        (
+            "counts_one_street",
+            f"one street: obligation_counts_by_subtree({q['counts_one_street']['children']} children)",
+        ),
     ):
         t = q[key]
-        log(f"{label:<52} {t['first_ms']:9.1f} {t['median_ms']:10.1f} {t['p95_ms']:8.1f} {t['max_ms']:8.1f}")
-    agree = (
-        "agree" if not q["streets_disagreeing"] else f"DISAGREE on {len(q['streets_disagreeing'])}+ streets"
-    )
+        if "error" in t:
+            log(f"{label:<60} FAILED: {t['error']}")
+        else:
+            log(
+                f"{label:<60} {t['first_ms']:9.1f} {t['median_ms']:10.1f} {t['p95_ms']:8.1f} {t['max_ms']:8.1f}"
+            )
+    if q["streets_disagreeing"] is None:
+        agree = "not compared: one of the two failed"
+    elif q["streets_disagreeing"]:
+        agree = f"DISAGREE on {len(q['streets_disagreeing'])}+ streets"
+    else:
+        agree = "agree on every street"
+    total = q["overdue_total_selector"]
     log(
-        f"Overdue total: selector {q['overdue_total_selector']:,}, "
-        f"direct {q['overdue_total_direct']:,} ({agree}). "
-        f"{q['street_subtree']['runs']} runs each; 'first' is the cold run, the rest are steady state."
+        f"Overdue per street: selector total {'—' if total is None else f'{total:,}'}, "
+        f"direct total {q['overdue_total_direct'] or 0:,} ({agree}). "
+        f"{q['repeat']} runs each; 'first' is the cold run, the others are the steady state."
     )
 
 

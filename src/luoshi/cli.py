@@ -136,7 +136,9 @@ def cmd_worker(args) -> int:
     _setup()
     from django.core.management import call_command
 
-    call_command("run_huey", workers=args.workers, worker_type="thread")
+    # Periodic tasks (the obligation sweep) are scheduled by workers started without --no-periodic; with
+    # several worker machines, start one with periodic tasks and the others with --no-periodic.
+    call_command("run_huey", workers=args.workers, worker_type="thread", periodic=not args.no_periodic)
     return 0
 
 
@@ -202,6 +204,7 @@ def main(argv=None) -> int:
         "worker", help="run a task worker (embedded queue, or Redis when REDIS_URL is set)"
     )
     worker.add_argument("--workers", type=int, default=2)
+    worker.add_argument("--no-periodic", action="store_true", help="do not schedule the periodic sweep here")
     worker.set_defaults(func=cmd_worker)
 
     sweep = sub.add_parser("sweep", help="run the obligation sweep once now")

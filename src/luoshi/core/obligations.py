@@ -225,7 +225,7 @@ def obligation_sweep(*, today: date | None = None) -> SweepResult:
     for obligation_id in due_ids:
         with transaction.atomic():
             obligation = (
-                Obligation.objects.select_for_update()
+                Obligation.objects.select_for_update(of=("self",))
                 .select_related("policy", "organization", "responsible__user")
                 .get(pk=obligation_id)
             )
@@ -308,7 +308,7 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
         raise ServiceError(_("Give a reason for the decision."), field="reason")
     with transaction.atomic():
         escalation = (
-            Escalation.objects.select_for_update()
+            Escalation.objects.select_for_update(of=("self",))
             .select_related("obligation__organization")
             .get(pk=escalation.pk)
         )
@@ -375,7 +375,7 @@ def obligation_waive(*, obligation: Obligation, user, reason: str) -> Obligation
 def _close(obligation: Obligation, state: str, *, user, note: str) -> Obligation:
     with transaction.atomic():
         obligation = (
-            Obligation.objects.select_for_update().select_related("organization").get(pk=obligation.pk)
+            Obligation.objects.select_for_update(of=("self",)).select_related("organization").get(pk=obligation.pk)
         )
         if obligation.state not in ACTIVE_STATES:
             raise ServiceError(_("This obligation is already closed."))
