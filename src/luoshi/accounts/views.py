@@ -95,7 +95,8 @@ def otp_verify(request):
         form.add_error(
             "token", _("This code is not valid. Check your phone's clock and try the newest code.")
         )
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")})
+    context = {"form": form, "next": _safe_next(request, ""), "hide_nav": True}
+    return render(request, "accounts/otp_verify.html", context)
 
 
 def _qr_svg(text: str) -> str:
@@ -127,6 +128,8 @@ def otp_setup(request):
         "qr": _qr_svg(device.config_url),
         "secret": b32encode(device.bin_key).decode(),
         "required": scoping.requires_2fa(request.user),
+        # Until the second step is passed, the rest of the site is out of reach: do not offer it.
+        "hide_nav": not request.user.is_verified(),
     }
     return render(request, "accounts/otp_setup.html", context)
 

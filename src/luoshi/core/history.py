@@ -11,11 +11,25 @@ class Version:
     changes: list  # (field label, old, new)
 
 
-def _label(model, field_name):
+def _shown(model, field_name):
+    """The field if a person should see its changes: bookkeeping fields (editable=False) are left out."""
     try:
-        return model._meta.get_field(field_name).verbose_name
+        field = model._meta.get_field(field_name)
     except Exception:
-        return field_name
+        return None
+    return field if field.editable else None
+
+
+def _display(field, value):
+    """A value as the user knows it: a choice's label, a related record's name."""
+    if value is None or value == "":
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else value
+    return value
 
 
 def versions_of(record) -> list[Version]:
@@ -26,7 +40,9 @@ def versions_of(record) -> list[Version]:
         changes = []
         if older is not None:
             for change in row.diff_against(older).changes:
-                changes.append((_label(type(record), change.field), change.old, change.new))
+                field = _shown(type(record), change.field)
+                if field is not None:
+                    changes.append((field.verbose_name, _display(field, change.old), _display(field, change.new)))
         kind = {"+": "created", "~": "changed", "-": "removed"}[row.history_type]
         versions.append(Version(when=row.history_date, who=row.history_user, kind=kind, changes=changes))
     return versions

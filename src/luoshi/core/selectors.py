@@ -186,6 +186,9 @@ def obligation_list_visible(
         qs = qs.filter(due_date__lt=today)
     if state == "due_soon":
         qs = Obligation.objects.visible_to(user).due_soon(today, DUE_SOON_DAYS)
+    if state == "awaiting":
+        waiting = Escalation.objects.filter(decidable_q(user), status=EscalationStatus.PROPOSED)
+        qs = Obligation.objects.visible_to(user).filter(pk__in=waiting.values("obligation_id"))
     if org is not None:
         qs = qs.filter(subtree_q([org.path], field="organization__path"))
     if mine:

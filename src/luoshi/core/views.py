@@ -98,6 +98,7 @@ def obligation_list(request):
                 ("due_soon", _("Due soon")),
                 ("overdue", _("Overdue")),
                 ("escalated", _("Escalated")),
+                ("awaiting", _("Waiting for my decision")),
                 ("done", _("Done")),
                 ("waived", _("Waived")),
                 ("all", _("All")),
