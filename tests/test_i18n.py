@@ -37,8 +37,20 @@ def test_every_marked_string_is_in_the_catalogue(tmp_path):
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
     (copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").unlink()
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans", "--no-location", "--settings=luoshi.settings"],
-        cwd=copy, check=True, capture_output=True, env={**os.environ, "LUOSHI_VAR_DIR": str(tmp_path / "var")},
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-location",
+            "--settings=luoshi.settings",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "LUOSHI_VAR_DIR": str(tmp_path / "var")},
     )
     extracted = set(messages(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     missing = extracted - set(messages(PO))

@@ -51,11 +51,11 @@ class RoleGrantQuerySet(NoDeleteQuerySet):
     def visible_to(self, user):
         """Grants on organizations inside the subtrees where the user may grant roles, plus the user's own."""
         from luoshi.accounts.permissions import ROLES_GRANT
-        from luoshi.accounts.scoping import org_subtree_q, paths_with_perm
+        from luoshi.accounts.scoping import scope_q
 
         if not user.is_authenticated:
             return self.none()
-        q = org_subtree_q(paths_with_perm(user, ROLES_GRANT), field="organization__path")
+        q = scope_q(user, ROLES_GRANT, field="organization__path")
         return self.filter(q | models.Q(user=user))
 
 

@@ -1,7 +1,7 @@
 """Who may see and do what, from the user's active role grants.
 
 A grant covers its organization's subtree. Every domain model's `visible_to(user)` is built from
-`org_subtree_q(paths_with_perm(user, ...))`, so the rule lives here once. The grants are read once per
+`scope_q(user, perm, field)`, so the rule lives here once. The grants are read once per
 user object (one query per request) and kept on it.
 """
 
@@ -54,10 +54,6 @@ def paths_with_perm(user, perm: str | None = None) -> list[str]:
     return minimal_cover(g.path for g in grants_of(user) if perm is None or perm in g.permissions)
 
 
-def org_subtree_q(paths, field: str = "path") -> Q:
-    return subtree_q(paths, field=field)
-
-
 def has_perm_on(user, perm: str, org_path: str, *, above: bool = False) -> bool:
     """True when a grant with `perm` covers the organization at `org_path`.
 
@@ -77,3 +73,8 @@ def has_perm_anywhere(user, perm: str) -> bool:
 
 def requires_2fa(user) -> bool:
     return any(g.requires_2fa for g in grants_of(user))
+
+
+def scope_q(user, perm: str, field: str = "path") -> Q:
+    """The rows whose organization path (`field`) lies under a grant of the user carrying `perm`."""
+    return subtree_q(paths_with_perm(user, perm), field=field)

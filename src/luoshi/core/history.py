@@ -42,7 +42,9 @@ def versions_of(record) -> list[Version]:
             for change in row.diff_against(older).changes:
                 field = _shown(type(record), change.field)
                 if field is not None:
-                    changes.append((field.verbose_name, _display(field, change.old), _display(field, change.new)))
+                    changes.append(
+                        (field.verbose_name, _display(field, change.old), _display(field, change.new))
+                    )
         kind = {"+": "created", "~": "changed", "-": "removed"}[row.history_type]
         versions.append(Version(when=row.history_date, who=row.history_user, kind=kind, changes=changes))
     return versions

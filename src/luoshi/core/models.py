@@ -172,9 +172,9 @@ class ObligationQuerySet(NoDeleteQuerySet):
 
     def visible_to(self, user):
         from luoshi.accounts.permissions import OBLIGATIONS_VIEW
-        from luoshi.accounts.scoping import org_subtree_q, paths_with_perm
+        from luoshi.accounts.scoping import scope_q
 
-        q = org_subtree_q(paths_with_perm(user, OBLIGATIONS_VIEW), field="organization__path")
+        q = scope_q(user, OBLIGATIONS_VIEW, field="organization__path")
         if getattr(user, "is_authenticated", False):
             # A person always sees what they are personally responsible for.
             q |= models.Q(responsible__user_id=user.pk)

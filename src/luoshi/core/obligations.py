@@ -375,7 +375,9 @@ def obligation_waive(*, obligation: Obligation, user, reason: str) -> Obligation
 def _close(obligation: Obligation, state: str, *, user, note: str) -> Obligation:
     with transaction.atomic():
         obligation = (
-            Obligation.objects.select_for_update(of=("self",)).select_related("organization").get(pk=obligation.pk)
+            Obligation.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=obligation.pk)
         )
         if obligation.state not in ACTIVE_STATES:
             raise ServiceError(_("This obligation is already closed."))

@@ -65,6 +65,19 @@ class SupervisionItemForm(forms.Form):
         return due
 
 
+def attempt(form, call) -> bool:
+    """Run a service call for a valid form. A broken rule becomes a form error (the typed input stays);
+    a missing right is 403 (the record is visible, so its existence is no secret)."""
+    try:
+        call()
+    except NotPermitted:
+        raise PermissionDenied from None
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return False
+    return True
+
+
 @login_required
 def home(request):
     data = selectors.home_for(request.user)
@@ -134,22 +147,18 @@ def obligation_detail(request, pk):
 def obligation_complete(request, pk):
     obligation = selectors.obligation_get_visible(request.user, pk)
     form = CompleteForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            files = form.cleaned_data["files"]
-            with transaction.atomic():
-                for upload in files:
-                    attachment_add(upload=upload, user=request.user, subject=obligation)
-                ob_services.obligation_complete(
-                    obligation=obligation, user=request.user, note=form.cleaned_data["note"]
-                )
-        except NotPermitted:
-            raise PermissionDenied from None
-        except ServiceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, gettext("Reported as done."))
-            return redirect("core:obligation", pk=pk)
+
+    def complete():
+        with transaction.atomic():  # evidence and the report stand or fall together
+            for upload in form.cleaned_data["files"]:
+                attachment_add(upload=upload, user=request.user, subject=obligation)
+            ob_services.obligation_complete(
+                obligation=obligation, user=request.user, note=form.cleaned_data["note"]
+            )
+
+    if form.is_valid() and attempt(form, complete):
+        messages.success(request, gettext("Reported as done."))
+        return redirect("core:obligation", pk=pk)
     return _detail(request, obligation, complete_form=form, status=400)
 
 
@@ -158,18 +167,15 @@ def obligation_complete(request, pk):
 def obligation_waive(request, pk):
     obligation = selectors.obligation_get_visible(request.user, pk)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            ob_services.obligation_waive(
-                obligation=obligation, user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except NotPermitted:
-            raise PermissionDenied from None
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, gettext("The obligation was waived."))
-            return redirect("core:obligation", pk=pk)
+
+    def waive():
+        ob_services.obligation_waive(
+            obligation=obligation, user=request.user, reason=form.cleaned_data["reason"]
+        )
+
+    if form.is_valid() and attempt(form, waive):
+        messages.success(request, gettext("The obligation was waived."))
+        return redirect("core:obligation", pk=pk)
     return _detail(request, obligation, waive_form=form, status=400)
 
 
@@ -182,21 +188,15 @@ def escalation_decide(request, pk):
     decision = request.POST.get("decision")
     if decision not in ("confirm", "dismiss"):
         form.add_error(None, _("Choose confirm or dismiss."))
-    if form.is_valid():
-        try:
-            ob_services.escalation_decide(
-                escalation=escalation,
-                user=request.user,
-                confirm=decision == "confirm",
-                reason=form.cleaned_data["reason"],
-            )
-        except NotPermitted:
-            raise PermissionDenied from None
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, gettext("Your decision was recorded."))
-            return redirect("core:obligation", pk=obligation.pk)
+    decide = lambda: ob_services.escalation_decide(  # noqa: E731
+        escalation=escalation,
+        user=request.user,
+        confirm=decision == "confirm",
+        reason=form.cleaned_data["reason"],
+    )
+    if form.is_valid() and attempt(form, decide):
+        messages.success(request, gettext("Your decision was recorded."))
+        return redirect("core:obligation", pk=obligation.pk)
     return _detail(request, obligation, decide_form=form, decide_id=escalation.pk, status=400)
 
 

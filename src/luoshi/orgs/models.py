@@ -28,9 +28,9 @@ class OrganizationQuerySet(NoDeleteQuerySet):
 
     def visible_to(self, user):
         from luoshi.accounts.permissions import ORGS_VIEW
-        from luoshi.accounts.scoping import org_subtree_q, paths_with_perm
+        from luoshi.accounts.scoping import scope_q
 
-        return self.filter(org_subtree_q(paths_with_perm(user, ORGS_VIEW)))
+        return self.filter(scope_q(user, ORGS_VIEW))
 
 
 class Organization(NoDeleteModel):
@@ -119,9 +119,9 @@ class PositionQuerySet(NoDeleteQuerySet):
 
     def visible_to(self, user):
         from luoshi.accounts.permissions import ORGS_VIEW
-        from luoshi.accounts.scoping import org_subtree_q, paths_with_perm
+        from luoshi.accounts.scoping import scope_q
 
-        return self.filter(org_subtree_q(paths_with_perm(user, ORGS_VIEW), field="organization__path"))
+        return self.filter(scope_q(user, ORGS_VIEW, field="organization__path"))
 
 
 class Position(NoDeleteModel):
