@@ -124,3 +124,29 @@ def test_obligation_list_filters(world, login):
     assert [o.pk for o in overdue.context["page"].object_list] == [world.obligations["b2"].pk]
     scoped = client.get(f"/obligations/?org={world.b1.pk}")
     assert [o.pk for o in scoped.context["page"].object_list] == [world.obligations["b1"].pk]
+
+
+def test_admin_shortens_a_ladder_and_open_obligations_follow(world, login):
+    from luoshi.core.models import EscalationPolicy
+
+    policy = EscalationPolicy.objects.get(kind="core.supervision_item")
+    late = obligation_create(
+        kind="core.supervision_item", title="晚交", organization=world.b2,
+        due_date=timezone.localdate() - timedelta(days=4),
+    )
+    obligation_sweep()
+    assert list(late.escalations.values_list("action", flat=True)) == ["warn"]
+    steps = {s.action: s.order for s in policy.steps.all()}
+    form = {"policy": policy.pk, **{f"step-{s.order}": s.offset_days for s in policy.steps.all()}}
+
+    refused = login(world.users["org_officer"]).post("/obligations/ladders/", {**form, f"step-{steps['circular']}": 3})
+    assert refused.status_code == 403
+
+    admin = login(world.users["district_admin"])
+    disorder = admin.post("/obligations/ladders/", {**form, f"step-{steps['circular']}": 30})
+    assert disorder.status_code == 400 and 'value="30"' in disorder.content.decode()
+    assert policy.steps.get(action="circular").offset_days == 7
+
+    assert admin.post("/obligations/ladders/", {**form, f"step-{steps['circular']}": 3}).status_code == 302
+    obligation_sweep()
+    assert list(late.escalations.values_list("action", "status")) == [("warn", "applied"), ("circular", "proposed")]

@@ -17,6 +17,7 @@ OBLIGATIONS_WAIVE = "obligations.waive"
 OBLIGATIONS_CONFIRM = "obligations.confirm"
 AUDIT_VIEW = "audit.view"
 INSPECTIONS_CONDUCT = "inspections.conduct"
+POLICIES_EDIT = "policies.edit"
 
 ALL = {
     ORGS_VIEW: _("See organizations"),
@@ -29,6 +30,7 @@ ALL = {
     OBLIGATIONS_CONFIRM: _("Confirm or dismiss proposed consequences"),
     AUDIT_VIEW: _("See the change history of records"),
     INSPECTIONS_CONDUCT: _("Conduct inspections"),
+    POLICIES_EDIT: _("Edit the escalation ladders"),
 }
 
 _READ = [ORGS_VIEW, OBLIGATIONS_VIEW]

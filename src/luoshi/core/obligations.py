@@ -19,7 +19,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.accounts import scoping
-from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE, OBLIGATIONS_CONFIRM, OBLIGATIONS_WAIVE
+from luoshi.accounts.permissions import (
+    OBLIGATIONS_COMPLETE,
+    OBLIGATIONS_CONFIRM,
+    OBLIGATIONS_WAIVE,
+    POLICIES_EDIT,
+)
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import (
     ACTIVE_STATES,
@@ -340,6 +345,39 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
         obligation=obligation,
     )
     return escalation
+
+
+def policy_offsets_set(*, policy: EscalationPolicy, user, offsets: dict[int, int]) -> EscalationPolicy:
+    """Change the days of a ladder's steps (step order -> days after the due date) and reschedule every
+    active obligation of the kind, so a shortened ladder takes effect at the next sweep."""
+    if not scoping.has_perm_anywhere(user, POLICIES_EDIT):
+        raise NotPermitted()
+    steps = list(policy.steps.order_by("order"))
+    new = [offsets.get(step.order, step.offset_days) for step in steps]
+    if new != sorted(new) or len(set(new)) != len(new):
+        raise ServiceError(_("Each step must come on a later day than the one before it."))
+    for step, offset in zip(steps, new, strict=True):
+        if step.action == StepAction.REMIND and offset > 0:
+            raise ServiceError(_("A reminder must come on or before the due date."))
+        if step.action != StepAction.REMIND and offset <= 0:
+            raise ServiceError(_("Warnings and consequences come after the due date."))
+    with transaction.atomic():
+        for step, offset in zip(steps, new, strict=True):
+            if step.offset_days != offset:
+                step.offset_days = offset
+                step.save()
+        waiting = set(
+            Escalation.objects.filter(
+                obligation__policy=policy, status=EscalationStatus.PROPOSED
+            ).values_list("obligation_id", flat=True)
+        )
+        for obligation in Obligation.objects.filter(policy=policy, state__in=ACTIVE_STATES).iterator(
+            chunk_size=1000
+        ):
+            when = _next_action_on(obligation, steps, waiting=obligation.pk in waiting)
+            if when != obligation.next_action_on:
+                Obligation.objects.filter(pk=obligation.pk).update(next_action_on=when)
+    return policy
 
 
 def obligation_complete(*, obligation: Obligation, user, note: str) -> Obligation:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("obligations/", views.obligation_list, name="obligations"),
     path("obligations/new/", views.obligation_create, name="obligation_create"),
+    path("obligations/ladders/", views.policies, name="policies"),
     path("obligations/<int:pk>/", views.obligation_detail, name="obligation"),
     path("obligations/<int:pk>/complete/", views.obligation_complete, name="obligation_complete"),
     path("obligations/<int:pk>/waive/", views.obligation_waive, name="obligation_waive"),

@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from luoshi.accounts import scoping
-from luoshi.accounts.permissions import OBLIGATIONS_CREATE
+from luoshi.accounts.permissions import OBLIGATIONS_CREATE, POLICIES_EDIT
 from luoshi.core import obligations as ob_services
 from luoshi.core import selectors
 from luoshi.core.attachments import attachment_add, blob_path
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.history import HISTORY_SOURCES, versions_of
-from luoshi.core.models import Attachment, Notification
+from luoshi.core.models import Attachment, EscalationPolicy, Notification
 from luoshi.orgs.selectors import organization_get_visible
 
 
@@ -225,6 +225,47 @@ def obligation_create(request):
             messages.success(request, gettext("The supervision item was assigned."))
             return redirect("core:obligation", pk=obligation.pk)
     return render(request, "core/obligation_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def policies(request):
+    """督办规则 — every kind's ladder; a holder of 'edit ladders' may change the days."""
+    rows = list(EscalationPolicy.objects.prefetch_related("steps").order_by("kind"))
+    can_edit = scoping.has_perm_anywhere(request.user, POLICIES_EDIT)
+    errors = {}
+    if request.method == "POST":
+        policy = next((p for p in rows if str(p.pk) == request.POST.get("policy")), None)
+        if policy is None:
+            raise Http404
+        offsets, bad = {}, False
+        for step in policy.steps.all():
+            raw = request.POST.get(f"step-{step.order}", "").strip()
+            try:
+                offsets[step.order] = int(raw)
+            except ValueError:
+                bad = True
+        try:
+            if bad:
+                raise ServiceError(_("Enter each step's days as a whole number."))
+            ob_services.policy_offsets_set(policy=policy, user=request.user, offsets=offsets)
+        except NotPermitted:
+            raise PermissionDenied from None
+        except ServiceError as exc:
+            errors[policy.pk] = exc.message
+            policy.typed = {
+                int(k.removeprefix("step-")): v for k, v in request.POST.items() if k.startswith("step-")
+            }
+        else:
+            messages.success(
+                request, gettext("The ladder was saved; open obligations follow it from now on.")
+            )
+            return redirect("core:policies")
+    return render(
+        request,
+        "core/policies.html",
+        {"policies": rows, "can_edit": can_edit, "errors": errors},
+        status=400 if errors else 200,
+    )
 
 
 @login_required
