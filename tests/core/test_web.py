@@ -150,3 +150,9 @@ def test_admin_shortens_a_ladder_and_open_obligations_follow(world, login):
     assert admin.post("/obligations/ladders/", {**form, f"step-{steps['circular']}": 3}).status_code == 302
     obligation_sweep()
     assert list(late.escalations.values_list("action", "status")) == [("warn", "applied"), ("circular", "proposed")]
+
+
+def test_member_home_shows_their_branch_not_obligation_sections(world, login):
+    page = login(world.users["member"]).get("/")
+    text = page.content.decode()
+    assert page.status_code == 200 and world.b1.name in text and "待我确认" not in text

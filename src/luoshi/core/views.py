@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from luoshi.accounts import scoping
-from luoshi.accounts.permissions import OBLIGATIONS_CREATE, POLICIES_EDIT
+from luoshi.accounts.permissions import OBLIGATIONS_CREATE, OBLIGATIONS_VIEW, POLICIES_EDIT
 from luoshi.core import obligations as ob_services
 from luoshi.core import selectors
 from luoshi.core.attachments import attachment_add, blob_path
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.history import HISTORY_SOURCES, versions_of
 from luoshi.core.models import Attachment, EscalationPolicy, Notification
-from luoshi.orgs.selectors import organization_get_visible
+from luoshi.orgs.selectors import organization_get_visible, organization_roots_visible
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -81,7 +81,13 @@ def attempt(form, call) -> bool:
 @login_required
 def home(request):
     data = selectors.home_for(request.user)
-    return render(request, "core/home.html", {"home": data, "today": timezone.localdate()})
+    context = {
+        "home": data,
+        "today": timezone.localdate(),
+        "sees_obligations": scoping.has_perm_anywhere(request.user, OBLIGATIONS_VIEW) or data.counts["total"],
+        "my_orgs": organization_roots_visible(request.user),
+    }
+    return render(request, "core/home.html", context)
 
 
 @login_required
