@@ -7,6 +7,8 @@ slower and itself competes for the CPU (the GIL), so its numbers are only indica
 
 import http.client
 import json
+import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +16,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode
 
 HOST = "127.0.0.1"
@@ -254,3 +257,57 @@ def wrk_version() -> str | None:
         return None
     done = subprocess.run([WRK, "--version"], capture_output=True, text=True, timeout=10, check=False)
     return (done.stdout or done.stderr).splitlines()[0].strip() if (done.stdout or done.stderr) else WRK
+
+
+# --- CPU accounting (Linux): how much of the machine went to processes other than ours --------------------
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds spent busy on all cores since boot (/proc/stat: user … steal, minus idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds of a process and its live children (one level: gunicorn's master and workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class CpuShare:
+    """Around a measurement: the share of the machine's CPU used by the server, by the load generator (a
+    child process, or this process for the Python client) and by everything else (other people's work)."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.available = Path("/proc/stat").exists()
+
+    def _sample(self):
+        own = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        loadgen = sum(r.ru_utime + r.ru_stime for r in own)
+        return time.monotonic(), _machine_busy_s(), _tree_cpu_s(self.server_pid), loadgen
+
+    def __enter__(self):
+        self.before = self._sample() if self.available else None
+        return self
+
+    def __exit__(self, *exc):
+        self.result = None
+        if self.available:
+            after = self._sample()
+            wall, busy, server, loadgen = (a - b for a, b in zip(after, self.before, strict=True))
+            capacity = wall * (os.cpu_count() or 1) / 100  # CPU seconds per percent of the machine
+            self.result = {
+                "server_pct": round(server / capacity, 1),
+                "loadgen_pct": round(loadgen / capacity, 1),
+                "others_pct": round(max(0.0, busy - server - loadgen) / capacity, 1),
+            }
+        return False

@@ -3,7 +3,11 @@ DATABASE_URL) names the benchmark database; it prints one JSON object on its las
 
   1. list one street's subtree: Organization.objects.subtree(street.path), every row fetched;
   2. count obligations per street: orgs.selectors.obligation_counts_by_subtree(all streets under the root),
-     and the same overdue counts from one direct query grouped by the street prefix of the path.
+     and the same overdue counts from one direct query grouped by the street prefix of the path;
+  3. for comparison, obligation_counts_by_subtree(the children of one street), as a street's tree page asks.
+
+The query plans depend on the planner's statistics, which a freshly built database does not have (nothing
+runs ANALYZE, and autovacuum may be off): --analyze runs ANALYZE first, --analyze-only does just that.
 """
 
 import argparse
@@ -22,6 +26,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.db.models.functions import Substr  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from luoshi.core.models import ACTIVE_STATES, Obligation  # noqa: E402
@@ -53,10 +58,51 @@ def timed(fn, repeat: int):
     }, result
 
 
+def statistics_state() -> dict:
+    """Whether the planner has statistics for the obligations table (and, on PostgreSQL, autovacuum)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            return {"analyzed": bool(cursor.fetchone()[0]), "autovacuum": None}
+        cursor.execute(
+            "SELECT last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL FROM pg_stat_user_tables"
+            " WHERE relname = 'core_obligation'"
+        )
+        analyzed = bool(cursor.fetchone()[0])
+        cursor.execute("SHOW autovacuum")
+        return {"analyzed": analyzed, "autovacuum": cursor.fetchone()[0]}
+
+
+def analyze() -> float:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return round(time.perf_counter() - started, 2)
+
+
+def plan_of(fn) -> str:
+    """The plan of the last query `fn` runs (for a selector whose queryset is not reachable from here)."""
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            fn()
+        explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        with connection.cursor() as cursor:
+            cursor.execute(explain + ctx.captured_queries[-1]["sql"])
+            return "\n".join(" ".join(str(col) for col in row) for row in cursor.fetchall())
+    except Exception as exc:  # a plan is a nice-to-have
+        return f"no plan: {type(exc).__name__}: {exc}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--analyze", action="store_true", help="run ANALYZE before measuring")
+    parser.add_argument("--analyze-only", action="store_true", help="run ANALYZE and stop")
     args = parser.parse_args()
+    analyze_s = analyze() if args.analyze or args.analyze_only else None
+    if args.analyze_only:
+        print(json.dumps({"analyze_s": analyze_s, "statistics": statistics_state()}))
+        return 0
 
     today = timezone.localdate()
     root = Organization.objects.get(parent=None, kind=OrgKind.DISTRICT)
@@ -107,6 +153,8 @@ def main() -> int:
     result = {
         "vendor": connection.vendor,
         "repeat": args.repeat,
+        "analyze_s": analyze_s,
+        "statistics": statistics_state(),
         "database": str(connection.settings_dict["NAME"]),
         "organizations": Organization.objects.count(),
         "streets": len(streets),
@@ -129,6 +177,7 @@ def main() -> int:
         "plans": {
             "street_subtree": Organization.objects.subtree(street.path).explain(),
             "counts_direct": direct_qs.explain(),
+            "counts_one_street": plan_of(by_selector_one_street),
         },
     }
     print(json.dumps(result, ensure_ascii=False))

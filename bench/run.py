@@ -1,21 +1,23 @@
 """Luoshi benchmark: page latency at district size, tree queries at province size.
 
-  .venv/bin/python bench/run.py                      # district pages on SQLite (make bench)
-  .venv/bin/python bench/run.py --part province      # province build and queries (takes minutes)
+  .venv/bin/python bench/run.py                         # district pages on SQLite (make bench)
+  .venv/bin/python bench/run.py --part province         # province build and queries
   .venv/bin/python bench/run.py --part all --postgres   # both, on SQLite and then on PostgreSQL
 
 district  Builds the demo district (`luoshi demo --seed-only`) into its own database, starts `luoshi serve`
           (gunicorn, DEBUG off) on a free 127.0.0.1 port and drives three pages with N concurrent clients
-          (wrk): the home page, the district's tree page and /api/orgs/. Right before each page the floor
-          is measured the same way: GET /api/ (the API root, a small JSON of links that needs a login),
-          with the same kind of login as the page (session for the HTML pages, token for the API).
+          (wrk): the home page, the district's tree page and /api/orgs/, as org_officer. Right before each
+          page the floor is measured the same way: GET /api/ (the API root, a small JSON of links that needs
+          a login), with the page's kind of login (session for the HTML pages, token for the API).
           Goal: p95 under 100 ms and within 3x the floor's p95.
-province  Builds the province demo (~100,000 organizations) and times listing one street's subtree and
-          counting overdue obligations per street (see bench/queries.py).
+province  Builds the province demo (~90,000 organizations) and times listing one street's subtree and
+          counting overdue obligations per street (bench/queries.py), as built and again after ANALYZE.
 
 Each size and database gets its own LUOSHI_VAR_DIR under bench/results/ (never the developer's var/), and
 is built afresh unless --reuse. PostgreSQL: postgres@127.0.0.1:5432, one database per size
-(luoshi_bench_<size>), dropped and created by this script. Results: a table here, JSON in bench/results/.
+(luoshi_bench_<size>), dropped and created by this script. Every load measurement also records how much of
+the machine's CPU other processes took meanwhile ("others"): on a shared machine that is the noise.
+Results: tables here, JSON in bench/results/<timestamp>.json.
 """
 
 import argparse
@@ -35,6 +37,7 @@ from pathlib import Path
 from load import (
     WRK,
     BenchError,
+    CpuShare,
     check_ok,
     get_json,
     run_load,
@@ -195,10 +198,12 @@ class Server:
 # --- the parts --------------------------------------------------------------------------------------------
 
 
-def measure(port, name, path, headers, args) -> dict:
+def measure(server, name, path, headers, args) -> dict:
     """Warm up, then N clients for --seconds; and one client alone (the latency without queueing)."""
+    port = server.port
     run_load(port, path, headers, args.clients, args.warmup)
-    loaded = run_load(port, path, headers, args.clients, args.seconds)
+    with CpuShare(server.proc.pid) as cpu:
+        loaded = run_load(port, path, headers, args.clients, args.seconds)
     alone = run_load(port, path, headers, 1, args.alone_seconds) if args.alone_seconds else None
     for load in (loaded, alone):
         if load and (load.non_200 or load.socket_errors):
@@ -208,9 +213,15 @@ def measure(port, name, path, headers, args) -> dict:
             )
     row = {"page": name, "path": path, **loaded.as_dict()}
     row["alone_p50_ms"] = alone.p50_ms if alone else None
+    row["cpu"] = cpu.result
+    busy = (
+        f"  CPU: server {cpu.result['server_pct']:.0f}%, others {cpu.result['others_pct']:.0f}%"
+        if cpu.result
+        else ""
+    )
     log(
         f"  {name:<16} {path:<22} p50 {loaded.p50_ms:7.1f} ms  p95 {loaded.p95_ms:7.1f} ms  "
-        f"{loaded.rps:7.1f} req/s"
+        f"{loaded.rps:7.1f} req/s{busy}"
     )
     return row
 
@@ -218,6 +229,8 @@ def measure(port, name, path, headers, args) -> dict:
 def run_district(backend: str, args) -> dict:
     env = environment("district", backend)
     result = {"part": "district", "backend": backend, "build": build("district", backend, env, args.reuse)}
+    if args.analyze:
+        result["analyze"] = queries(env, "--analyze-only")
     with Server(env, args.workers, args.threads) as server:
         port = server.port
         session = session_login(port, USER, PASSWORD)
@@ -239,8 +252,8 @@ def run_district(backend: str, args) -> dict:
         )
         rows = []
         for name, path, headers, floor_name in pages:
-            floor = measure(port, floor_name, "/api/", floors[floor_name], args)
-            page = measure(port, name, path, headers, args)
+            floor = measure(server, floor_name, "/api/", floors[floor_name], args)
+            page = measure(server, name, path, headers, args)
             page["floor"] = floor
             page["bytes"] = sizes[path]
             page["ratio_p95"] = page["p95_ms"] / floor["p95_ms"] if floor["p95_ms"] else None
@@ -250,12 +263,10 @@ def run_district(backend: str, args) -> dict:
     return result
 
 
-def run_province(backend: str, args) -> dict:
-    env = environment("province", backend)
-    result = {"part": "province", "backend": backend, "build": build("province", backend, env, args.reuse)}
-    log("  timing the province queries …")
+def queries(env: dict, *flags: str) -> dict:
+    """bench/queries.py in a child process with the part's environment; its last line is the JSON."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "queries.py"), "--repeat", str(args.repeat)],
+        [sys.executable, str(ROOT / "bench" / "queries.py"), *flags],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -265,11 +276,26 @@ def run_province(backend: str, args) -> dict:
     )
     if done.returncode != 0:
         raise BenchError(f"bench/queries.py failed:\n{done.stderr[-3000:]}")
-    result["queries"] = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_province(backend: str, args) -> dict:
+    env = environment("province", backend)
+    result = {"part": "province", "backend": backend, "build": build("province", backend, env, args.reuse)}
+    # Twice: as `luoshi demo` leaves the database (no planner statistics), then after ANALYZE.
+    log("  timing the province queries …")
+    result["queries"] = queries(env, "--repeat", str(args.repeat))
+    log("  … and again after ANALYZE")
+    result["queries_analyzed"] = queries(env, "--repeat", str(args.repeat), "--analyze")
     return result
 
 
 # --- output -----------------------------------------------------------------------------------------------
+
+
+def _others(row: dict) -> str:
+    cpu = row.get("cpu")
+    return f"{cpu['others_pct']:.0f}%" if cpu else "—"
 
 
 def print_district(result: dict) -> None:
@@ -279,10 +305,11 @@ def print_district(result: dict) -> None:
         if build_info["reused"]
         else f"{build_info['build_s']:.1f} s ({build_info['wall_s']:.1f} s with migrations)"
     )
-    log(f"\nDistrict pages — {result['backend']}, demo build {built}")
+    analyzed = ", then ANALYZE" if "analyze" in result else ", no ANALYZE"
+    log(f"\nDistrict pages — {result['backend']}, demo build {built}{analyzed}")
     header = (
-        f"{'page':<16} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'alone p50':>10}"
-        f" │ {'floor p50':>9} {'floor p95':>9} {'floor req/s':>11} │ {'p95/floor':>9}  goal"
+        f"{'page':<16} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} {'alone p50':>9} {'others':>6}"
+        f" │ {'floor p50':>9} {'floor p95':>9} {'req/s':>7} {'others':>6} │ {'p95/floor':>9}  goal"
     )
     log(header)
     log("─" * len(header))
@@ -291,20 +318,27 @@ def print_district(result: dict) -> None:
         ratio = f"{row['ratio_p95']:.2f}x" if row["ratio_p95"] is not None else "—"
         alone = f"{row['alone_p50_ms']:.1f}" if row["alone_p50_ms"] is not None else "—"
         log(
-            f"{row['page']:<16} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['p99_ms']:8.1f}"
-            f" {row['rps']:8.1f}"
-            f" {alone:>10} │ {floor['p50_ms']:9.1f} {floor['p95_ms']:9.1f} {floor['rps']:11.1f} │ {ratio:>9}"
-            f"  {'met' if row['goal_met'] else 'MISSED'}"
+            f"{row['page']:<16} {row['p50_ms']:7.1f} {row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['rps']:7.1f}"
+            f" {alone:>9} {_others(row):>6} │ {floor['p50_ms']:9.1f} {floor['p95_ms']:9.1f} {floor['rps']:7.1f}"
+            f" {_others(floor):>6} │ {ratio:>9}  {'met' if row['goal_met'] else 'MISSED'}"
         )
     log(
         f"Goal: p95 < {GOAL_P95_MS:.0f} ms and p95 ≤ {GOAL_RATIO:g}x the floor. Floor = GET /api/"
         " (the API root, a few links, login required) with the page's kind of login: session for home and"
-        " tree, token for the API. 'alone p50' = one client, no queueing."
+        " tree, token for the API. 'alone p50' = one client, no queueing. 'others' = share of the machine's"
+        " CPU used by processes other than the server and wrk during the measurement (above ~10%, the"
+        " numbers are disturbed)."
     )
 
 
+def _timing(t: dict) -> str:
+    if "error" in t:
+        return f"FAILED: {t['error']}"
+    return f"{t['first_ms']:9.1f} {t['median_ms']:9.1f} {t['p95_ms']:9.1f}"
+
+
 def print_province(result: dict) -> None:
-    build_info, q = result["build"], result["queries"]
+    build_info, q, qa = result["build"], result["queries"], result["queries_analyzed"]
     built = (
         "reused"
         if build_info["reused"]
@@ -314,7 +348,15 @@ def print_province(result: dict) -> None:
         f"\nProvince — {result['backend']}: {q['organizations']:,} organizations, {q['streets']:,} streets, "
         f"{q['obligations']:,} obligations ({q['obligations_overdue']:,} overdue); build {built}"
     )
-    header = f"{'measurement':<60} {'first ms':>9} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}"
+    stats = q["statistics"]
+    log(
+        f"As built: planner statistics {'present' if stats['analyzed'] else 'absent'}"
+        + (f", autovacuum {stats['autovacuum']}" if stats["autovacuum"] else "")
+        + f". ANALYZE took {qa['analyze_s']:.1f} s."
+    )
+    header = (
+        f"{'measurement (ms)':<58} {'first':>9} {'median':>9} {'p95':>9} │ after ANALYZE: first/median/p95"
+    )
     log(header)
     log("─" * len(header))
     for key, label in (
@@ -326,25 +368,20 @@ def print_province(result: dict) -> None:
             f"one street: obligation_counts_by_subtree({q['counts_one_street']['children']} children)",
         ),
     ):
-        t = q[key]
-        if "error" in t:
-            log(f"{label:<60} FAILED: {t['error']}")
+        log(f"{label:<58} {_timing(q[key])} │ {_timing(qa[key])}")
+    for name, run in (("as built", q), ("after ANALYZE", qa)):
+        if run["streets_disagreeing"] is None:
+            agree = "not compared, one of the two failed"
+        elif run["streets_disagreeing"]:
+            agree = f"DISAGREE on {len(run['streets_disagreeing'])}+ streets"
         else:
-            log(
-                f"{label:<60} {t['first_ms']:9.1f} {t['median_ms']:10.1f} {t['p95_ms']:8.1f} {t['max_ms']:8.1f}"
-            )
-    if q["streets_disagreeing"] is None:
-        agree = "not compared: one of the two failed"
-    elif q["streets_disagreeing"]:
-        agree = f"DISAGREE on {len(q['streets_disagreeing'])}+ streets"
-    else:
-        agree = "agree on every street"
-    total = q["overdue_total_selector"]
-    log(
-        f"Overdue per street: selector total {'—' if total is None else f'{total:,}'}, "
-        f"direct total {q['overdue_total_direct'] or 0:,} ({agree}). "
-        f"{q['repeat']} runs each; 'first' is the cold run, the others are the steady state."
-    )
+            agree = "agree on every street"
+        total = run["overdue_total_selector"]
+        log(
+            f"Overdue per street {name}: selector total {'—' if total is None else f'{total:,}'}, "
+            f"direct total {run['overdue_total_direct'] or 0:,} ({agree})."
+        )
+    log(f"{q['repeat']} runs each; 'first' is the cold run, median and p95 are over the others.")
 
 
 def git_state() -> dict:
@@ -377,6 +414,11 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL at 127.0.0.1:5432")
     parser.add_argument("--postgres-only", action="store_true", help="run on PostgreSQL only")
     parser.add_argument("--reuse", action="store_true", help="keep an existing benchmark database")
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="run ANALYZE on the district database before the pages (the province part always does both)",
+    )
     args = parser.parse_args(argv)
 
     parts = ["district", "province"] if args.part == "all" else [args.part]

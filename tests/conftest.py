@@ -140,8 +140,12 @@ def verify_otp(client, user) -> None:
 
 
 @pytest.fixture
-def login(client):
+def login():
+    """A fresh logged-in client per call, so two personas can act in one test."""
+    from django.test import Client
+
     def _login(user):
+        client = Client()
         verify_otp(client, user)
         return client
 

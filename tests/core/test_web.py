@@ -131,7 +131,9 @@ def test_admin_shortens_a_ladder_and_open_obligations_follow(world, login):
 
     policy = EscalationPolicy.objects.get(kind="core.supervision_item")
     late = obligation_create(
-        kind="core.supervision_item", title="晚交", organization=world.b2,
+        kind="core.supervision_item",
+        title="晚交",
+        organization=world.b2,
         due_date=timezone.localdate() - timedelta(days=4),
     )
     obligation_sweep()
@@ -139,7 +141,9 @@ def test_admin_shortens_a_ladder_and_open_obligations_follow(world, login):
     steps = {s.action: s.order for s in policy.steps.all()}
     form = {"policy": policy.pk, **{f"step-{s.order}": s.offset_days for s in policy.steps.all()}}
 
-    refused = login(world.users["org_officer"]).post("/obligations/ladders/", {**form, f"step-{steps['circular']}": 3})
+    refused = login(world.users["org_officer"]).post(
+        "/obligations/ladders/", {**form, f"step-{steps['circular']}": 3}
+    )
     assert refused.status_code == 403
 
     admin = login(world.users["district_admin"])
@@ -149,7 +153,10 @@ def test_admin_shortens_a_ladder_and_open_obligations_follow(world, login):
 
     assert admin.post("/obligations/ladders/", {**form, f"step-{steps['circular']}": 3}).status_code == 302
     obligation_sweep()
-    assert list(late.escalations.values_list("action", "status")) == [("warn", "applied"), ("circular", "proposed")]
+    assert list(late.escalations.values_list("action", "status")) == [
+        ("warn", "applied"),
+        ("circular", "proposed"),
+    ]
 
 
 def test_member_home_shows_their_branch_not_obligation_sections(world, login):

@@ -67,6 +67,22 @@ def has_perm_on(user, perm: str, org_path: str, *, above: bool = False) -> bool:
     return False
 
 
+def perms_on(user, org_path: str) -> set[str]:
+    """Every permission the user holds over the organization at `org_path` (from grants covering it)."""
+    held: set[str] = set()
+    for grant in grants_of(user):
+        if org_path.startswith(grant.path):
+            held |= grant.permissions
+    return held
+
+
+def has_perm_at_top(user, perm: str) -> bool:
+    """For settings that apply to the whole installation (e.g. escalation ladders): a grant on a root."""
+    from luoshi.orgs.tree import SEGMENT
+
+    return any(perm in g.permissions and len(g.path) == SEGMENT for g in grants_of(user))
+
+
 def has_perm_anywhere(user, perm: str) -> bool:
     return any(perm in g.permissions for g in grants_of(user))
 

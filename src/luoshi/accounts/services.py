@@ -41,8 +41,15 @@ def user_create(*, username: str, password: str | None, display_name: str = "", 
 def role_grant(*, by: User | None, user: User, role: Role, organization) -> RoleGrant:
     """Give `user` the role on `organization`'s subtree. `by` must hold 'grant roles' on that organization;
     by=None is the installer (CLI, demo)."""
-    if by is not None and not scoping.has_perm_on(by, ROLES_GRANT, organization.path):
-        raise NotPermitted()
+    if by is not None:
+        held = scoping.perms_on(by, organization.path)
+        if ROLES_GRANT not in held:
+            raise NotPermitted()
+        if not set(role.permissions) <= held:
+            # No one hands out more than they hold there: a grant cannot be a ladder to more power.
+            raise ServiceError(
+                _("You cannot grant a role with rights you do not hold yourself."), field="role"
+            )
     try:
         with transaction.atomic():
             grant = RoleGrant.objects.create(user=user, role=role, organization=organization, granted_by=by)

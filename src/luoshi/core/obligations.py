@@ -350,7 +350,7 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
 def policy_offsets_set(*, policy: EscalationPolicy, user, offsets: dict[int, int]) -> EscalationPolicy:
     """Change the days of a ladder's steps (step order -> days after the due date) and reschedule every
     active obligation of the kind, so a shortened ladder takes effect at the next sweep."""
-    if not scoping.has_perm_anywhere(user, POLICIES_EDIT):
+    if not scoping.has_perm_at_top(user, POLICIES_EDIT):
         raise NotPermitted()
     steps = list(policy.steps.order_by("order"))
     new = [offsets.get(step.order, step.offset_days) for step in steps]

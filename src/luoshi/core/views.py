@@ -237,7 +237,7 @@ def obligation_create(request):
 def policies(request):
     """督办规则 — every kind's ladder; a holder of 'edit ladders' may change the days."""
     rows = list(EscalationPolicy.objects.prefetch_related("steps").order_by("kind"))
-    can_edit = scoping.has_perm_anywhere(request.user, POLICIES_EDIT)
+    can_edit = scoping.has_perm_at_top(request.user, POLICIES_EDIT)
     errors = {}
     if request.method == "POST":
         policy = next((p for p in rows if str(p.pk) == request.POST.get("policy")), None)
