@@ -102,7 +102,14 @@ def positions_of(org: Organization) -> list[Position]:
 
 
 def kind_counts_in_subtree(org: Organization) -> dict[str, int]:
-    rows = Organization.objects.subtree(org.path).active().values("kind").annotate(n=Count("id"))
+    """How many organizations of each kind lie below `org` (itself excluded)."""
+    rows = (
+        Organization.objects.subtree(org.path)
+        .active()
+        .exclude(pk=org.pk)
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
     counts = defaultdict(int)
     for row in rows:
         counts[row["kind"]] = row["n"]
