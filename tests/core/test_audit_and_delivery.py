@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from luoshi.accounts.models import Role
 from luoshi.core.attachments import attachment_add, blob_path
-from luoshi.core.errors import ServiceError
+from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import Attachment, Obligation, ProtectedRead, RecordsAreNotDeleted
 from luoshi.core.notifications import notify
 from luoshi.core.obligations import obligation_complete
@@ -122,3 +122,55 @@ def test_notification_goes_to_inbox_email_and_group_robot(world, robot, django_c
     assert world.users["branch_secretary"].notifications.filter(title="逾期：报送总结").exists()
     assert [m.to for m in mail.outbox if m.subject == "逾期：报送总结"] == [["branch_secretary@example.org"]]
     assert robot == [{"msgtype": "text", "text": {"content": "逾期：报送总结\n请尽快报送"}}]
+
+
+def test_refused_report_stores_no_file(world, settings):
+    from pathlib import Path
+
+    with pytest.raises(NotPermitted):
+        obligation_complete(
+            obligation=world.obligations["b1"],
+            user=world.users["outsider"],
+            note="x",
+            uploads=[SimpleUploadedFile("a.png", PNG)],
+        )
+    assert not Attachment.objects.exists()
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not any(media.rglob("*"))
+
+
+def test_each_recipient_reads_the_message_in_their_language(world):
+    from django.utils.translation import gettext_lazy as _
+
+    from luoshi.core.notifications import render
+
+    english = world.users["street_secretary"]
+    english.language = "en"
+    english.save()
+    notes = notify(
+        [english, world.users["branch_secretary"]],
+        title=_("Overdue: %(title)s"),
+        values={"title": "报送总结"},
+    )
+    titles = {n.recipient.username: n.title for n in notes}
+    assert titles == {"street_secretary": "Overdue: 报送总结", "branch_secretary": "逾期：报送总结"}
+    assert render(_("Overdue: %(title)s"), {"title": "x"}, "zh-hans") == "逾期：x"
+
+
+def test_refused_webhook_raises_so_the_queue_retries(world, settings):
+    import urllib.error
+
+    from luoshi.core.notifications import post_webhook
+
+    class Refuse(_Receiver):
+        def do_POST(self):  # noqa: N802
+            self.send_response(503)
+            self.end_headers()
+
+    server = HTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(urllib.error.HTTPError):
+            post_webhook("x", url=f"http://127.0.0.1:{server.server_port}/")
+    finally:
+        server.shutdown()

@@ -168,3 +168,10 @@ def test_escalations_are_unique_per_step(world, item):
         Escalation.objects.create(
             obligation=item, step_order=2, action="warn", scheduled_on=DUE, status="applied"
         )
+
+
+def test_completing_is_for_the_unit_itself_not_those_above(world, item):
+    with pytest.raises(NotPermitted):  # the street holds 'complete' for the street's own items only
+        obligation_complete(obligation=item, user=world.users["street_secretary"], note="代报")
+    street_item = world.obligations["s1"]
+    obligation_complete(obligation=street_item, user=world.users["street_secretary"], note="已完成")

@@ -67,6 +67,12 @@ def has_perm_on(user, perm: str, org_path: str, *, above: bool = False) -> bool:
     return False
 
 
+def has_perm_at(user, perm: str, org_path: str) -> bool:
+    """True when a grant with `perm` sits on exactly this organization: rights over one's own unit
+    (reporting its work done), which a grant higher up does not give."""
+    return any(perm in g.permissions and g.path == org_path for g in grants_of(user))
+
+
 def perms_on(user, org_path: str) -> set[str]:
     """Every permission the user holds over the organization at `org_path` (from grants covering it)."""
     held: set[str] = set()

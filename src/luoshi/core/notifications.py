@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from luoshi.core.models import Notification
 
@@ -31,20 +31,44 @@ def users_holding(perm: str, *, on_paths) -> list:
     return list(get_user_model().objects.filter(pk__in=set(user_ids)).order_by("pk"))
 
 
-def notify(recipients, *, title: str, body: str = "", obligation=None, url: str = "") -> list[Notification]:
-    """Put a message in each recipient's inbox, then (after commit) send e-mail and one webhook message."""
+def render(message, values: dict | None, language: str) -> str:
+    """A (lazy) message with its %-placeholders filled, in `language`; lazy values are translated too."""
+    with translation.override(language):
+        text = str(message)
+        if values:
+            text = text % {key: str(value) for key, value in values.items()}
+    return text
+
+
+def notify(
+    recipients, *, title, body="", values: dict | None = None, obligation=None, url: str = ""
+) -> list[Notification]:
+    """Put a message in each recipient's inbox — in the recipient's own language — then (after commit) send
+    the e-mails and one message to the group robot. `title` and `body` are (lazy) translatable strings with
+    %(name)s placeholders filled from `values`."""
     if obligation is not None and not url:
         url = reverse("core:obligation", args=[obligation.pk])
-    rows = Notification.objects.bulk_create(
-        Notification(recipient=user, title=title[:200], body=body, url=url, obligation=obligation)
-        for user in {user.pk: user for user in recipients}.values()
-    )
+    rows = []
+    for user in {user.pk: user for user in recipients}.values():
+        language = user.language or settings.LANGUAGE_CODE
+        rows.append(
+            Notification(
+                recipient=user,
+                title=render(title, values, language)[:200],
+                body=render(body, values, language),
+                url=url,
+                obligation=obligation,
+            )
+        )
+    rows = Notification.objects.bulk_create(rows)
     if rows:
         from luoshi.core import tasks
 
         ids = [row.pk for row in rows if row.pk]
-        text = f"{title}\n{body}".strip()
-        transaction.on_commit(lambda: tasks.deliver_notifications(ids, text))
+        text = (
+            f"{render(title, values, settings.LANGUAGE_CODE)}\n{render(body, values, settings.LANGUAGE_CODE)}"
+        )
+        transaction.on_commit(lambda: tasks.deliver_notifications(ids, text.strip()))
     return rows
 
 
@@ -71,5 +95,6 @@ def post_webhook(text: str, url: str | None = None, timeout: float = 5.0) -> boo
     request = urllib.request.Request(
         url, data=payload, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
     )
+    # A refusal raises (urllib raises on 4xx/5xx), so the task queue retries the delivery later.
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 — URL comes from settings
         return 200 <= response.status < 300

@@ -14,8 +14,7 @@ from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.accounts import scoping
@@ -47,19 +46,20 @@ FULL_LADDER = STANDARD_LADDER + [(21, A.ADMONISHMENT), (30, A.ACCOUNTABILITY)]
 @dataclass
 class KindSpec:
     kind: str
-    name: str
+    name: object  # a lazy translatable string
     steps: list = field(default_factory=list)
     manual_completion: bool = False
 
 
 _KINDS: dict[str, KindSpec] = {}
+SUPERVISION_ITEM = "core.supervision_item"  # the core's own kind, registered in CoreConfig.ready
 
 
 def register_kind(kind: str, name, steps, *, manual_completion: bool = False) -> None:
     offsets = [offset for offset, _action in steps]
     if offsets != sorted(offsets):
         raise ValueError(f"{kind}: ladder steps must be in date order")
-    _KINDS[kind] = KindSpec(kind, str(name), list(steps), manual_completion)
+    _KINDS[kind] = KindSpec(kind, name, list(steps), manual_completion)
 
 
 _SYNCS: list = []
@@ -85,8 +85,10 @@ def policies_sync() -> int:
     """Create the policy rows of every registered kind that has none yet. Edited ladders are kept as they are."""
     created = 0
     for spec in _KINDS.values():
+        with translation.override("en"):  # stored as the msgid; shown translated (EscalationPolicy.__str__)
+            name = str(spec.name)
         policy, made = EscalationPolicy.objects.get_or_create(
-            kind=spec.kind, defaults={"name": spec.name, "manual_completion": spec.manual_completion}
+            kind=spec.kind, defaults={"name": name, "manual_completion": spec.manual_completion}
         )
         if made:
             created += 1
@@ -173,11 +175,11 @@ def obligation_create(
         obligation.subject_id = str(subject.pk)
     obligation.next_action_on = _next_action_on(obligation, _steps(policy), waiting=False)
     obligation.save()
-    recipients = _unit_users(obligation)
     notify(
-        recipients,
-        title=gettext("New obligation: %(title)s") % {"title": title},
-        body=gettext("%(unit)s, due %(due)s.") % {"unit": organization.name, "due": due_date.isoformat()},
+        _unit_users(obligation),
+        title=_("New obligation: %(title)s"),
+        body=_("%(unit)s, due %(due)s."),
+        values={"title": title, "unit": organization.name, "due": due_date.isoformat()},
         obligation=obligation,
     )
     return obligation
@@ -274,13 +276,19 @@ def _reach(obligation: Obligation, step: EscalationStep, scheduled: date, result
     )
     if not created:
         return
-    values = {"title": obligation.title, "unit": obligation.organization.name, "due": obligation.due_date}
+    values = {
+        "title": obligation.title,
+        "unit": obligation.organization.name,
+        "due": obligation.due_date.isoformat(),
+        "action": StepAction(step.action).label,
+    }
     if step.action == StepAction.REMIND:
         result.reminders += 1
         notify(
             _unit_users(obligation),
-            title=gettext("Due soon: %(title)s") % values,
-            body=gettext("%(unit)s, due %(due)s.") % values,
+            title=_("Due soon: %(title)s"),
+            body=_("%(unit)s, due %(due)s."),
+            values=values,
             obligation=obligation,
         )
     elif step.action == StepAction.WARN:
@@ -289,18 +297,19 @@ def _reach(obligation: Obligation, step: EscalationStep, scheduled: date, result
             obligation.state = ObligationState.OVERDUE
         notify(
             _unit_users(obligation),
-            title=gettext("Overdue: %(title)s") % values,
-            body=gettext("%(unit)s was due %(due)s. Further steps follow if it stays undone.") % values,
+            title=_("Overdue: %(title)s"),
+            body=_("%(unit)s was due %(due)s. Further steps follow if it stays undone."),
+            values=values,
             obligation=obligation,
         )
     else:
         result.proposals += 1
         obligation.state = ObligationState.ESCALATED
-        values["action"] = escalation.get_action_display()
         notify(
             _confirmers(obligation),
-            title=gettext("Please decide: %(action)s for %(unit)s") % values,
-            body=gettext("“%(title)s” was due %(due)s and is still not done.") % values,
+            title=_("Please decide: %(action)s for %(unit)s"),
+            body=_("“%(title)s” was due %(due)s and is still not done."),
+            values=values,
             obligation=obligation,
         )
 
@@ -332,16 +341,11 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
             upcoming = _next_action_on(obligation, steps, waiting=False)
             obligation.next_action_on = max(upcoming, today) if upcoming else None
             obligation.save()
-    values = {"action": escalation.get_action_display(), "title": obligation.title, "reason": reason}
     notify(
         _unit_users(obligation),
-        title=(
-            gettext("Confirmed: %(action)s — %(title)s")
-            if confirm
-            else gettext("Dismissed: %(action)s — %(title)s")
-        )
-        % values,
-        body=gettext("Reason: %(reason)s") % values,
+        title=_("Confirmed: %(action)s — %(title)s") if confirm else _("Dismissed: %(action)s — %(title)s"),
+        body=_("Reason: %(reason)s"),
+        values={"action": StepAction(escalation.action).label, "title": obligation.title, "reason": reason},
         obligation=obligation,
     )
     return escalation
@@ -380,18 +384,55 @@ def policy_offsets_set(*, policy: EscalationPolicy, user, offsets: dict[int, int
     return policy
 
 
-def obligation_complete(*, obligation: Obligation, user, note: str) -> Obligation:
-    """The owning unit reports a manually completed obligation as done."""
+def can_complete(user, obligation: Obligation) -> bool:
+    """The responsible person, or a holder of 'complete' on the owning unit itself, for kinds closed by hand."""
+    person = obligation.responsible
+    return (
+        obligation.is_active
+        and obligation.policy.manual_completion
+        and (
+            (person is not None and person.user_id == user.pk)
+            or scoping.has_perm_at(user, OBLIGATIONS_COMPLETE, obligation.organization.path)
+        )
+    )
+
+
+def obligation_complete(*, obligation: Obligation, user, note: str, uploads=()) -> Obligation:
+    """The owning unit reports a manually completed obligation as done, with optional evidence files.
+    Rights and the note are checked before any file is stored; files and closing commit together."""
+    from luoshi.core.attachments import attachment_add
+
     note = (note or "").strip()
     if not obligation.policy.manual_completion:
         raise ServiceError(_("This obligation is closed by its own record, not by hand."))
-    person = obligation.responsible
-    is_responsible = person is not None and person.user_id == user.pk
-    if not (is_responsible or scoping.has_perm_on(user, OBLIGATIONS_COMPLETE, obligation.organization.path)):
+    if not can_complete(user, obligation):
+        if not obligation.is_active:
+            raise ServiceError(_("This obligation is already closed."))
         raise NotPermitted()
     if not note:
         raise ServiceError(_("Say briefly what was done."), field="note")
-    return _close(obligation, ObligationState.DONE, user=user, note=note)
+    with transaction.atomic():
+        for upload in uploads:
+            attachment_add(upload=upload, user=user, subject=obligation)
+        return _close(obligation, ObligationState.DONE, user=user, note=note)
+
+
+def supervision_item_assign(*, by, organization, title: str, due_date: date, detail: str = "") -> Obligation:
+    """督办事项 — an office assigns a unit below it an item to finish by a date."""
+    from luoshi.accounts.permissions import OBLIGATIONS_CREATE
+
+    if not scoping.has_perm_on(by, OBLIGATIONS_CREATE, organization.path, above=True):
+        raise NotPermitted()
+    if due_date < timezone.localdate():
+        raise ServiceError(_("The due date cannot be in the past."), field="due_date")
+    return obligation_create(
+        kind=SUPERVISION_ITEM,
+        title=title,
+        detail=detail,
+        organization=organization,
+        due_date=due_date,
+        created_by=by,
+    )
 
 
 def obligation_mark_done(*, obligation: Obligation, user=None, note: str = "") -> Obligation:

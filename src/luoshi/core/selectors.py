@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import (
+    AUDIT_VIEW,
     OBLIGATIONS_COMPLETE,
     OBLIGATIONS_CONFIRM,
     OBLIGATIONS_VIEW,
@@ -24,7 +25,7 @@ from luoshi.core.models import (
     Obligation,
     ObligationState,
 )
-from luoshi.core.obligations import next_step
+from luoshi.core.obligations import can_complete, next_step
 from luoshi.orgs.models import Organization
 from luoshi.orgs.tree import minimal_cover, subtree_q
 
@@ -226,17 +227,11 @@ def obligation_detail(user, obligation: Obligation):
         for s in steps
     ]
     path = obligation.organization.path
-    person = obligation.responsible
     can = {
-        "complete": obligation.is_active
-        and obligation.policy.manual_completion
-        and (
-            (person is not None and person.user_id == user.pk)
-            or scoping.has_perm_on(user, OBLIGATIONS_COMPLETE, path)
-        ),
+        "complete": can_complete(user, obligation),
         "waive": obligation.is_active and scoping.has_perm_on(user, OBLIGATIONS_WAIVE, path, above=True),
         "decide": scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, path, above=True),
-        "history": scoping.has_perm_on(user, "audit.view", path),
+        "history": scoping.has_perm_on(user, AUDIT_VIEW, path),
     }
     attachments = list(
         Attachment.objects.filter(subject_type__model="obligation", subject_id=str(obligation.pk))

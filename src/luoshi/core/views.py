@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from luoshi.accounts import scoping
-from luoshi.accounts.permissions import OBLIGATIONS_CREATE, OBLIGATIONS_VIEW, POLICIES_EDIT
+from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CREATE, OBLIGATIONS_VIEW, POLICIES_EDIT
 from luoshi.core import obligations as ob_services
 from luoshi.core import selectors
 from luoshi.core.attachments import attachment_add, blob_path
@@ -58,20 +58,18 @@ class SupervisionItemForm(forms.Form):
     detail = forms.CharField(label=_("Detail"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean_due_date(self):
-        due = self.cleaned_data["due_date"]
-        if due < timezone.localdate():
-            raise forms.ValidationError(_("The due date cannot be in the past."))
-        return due
 
-
-def attempt(form, call) -> bool:
+def attempt(form, call, *, denied=None) -> bool:
     """Run a service call for a valid form. A broken rule becomes a form error (the typed input stays);
-    a missing right is 403 (the record is visible, so its existence is no secret)."""
+    a missing right is 403 (the record is visible, so its existence is no secret), or the form error
+    `denied` = (field, message) where the form itself chose the target."""
     try:
         call()
     except NotPermitted:
-        raise PermissionDenied from None
+        if denied is None:
+            raise PermissionDenied from None
+        form.add_error(*denied)
+        return False
     except ServiceError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return False
@@ -217,19 +215,22 @@ def obligation_create(request):
         org = organization_pick_visible(request.user, form.cleaned_data["organization"])
         if org is None:
             form.add_error("organization", _("No unit with this name or code in your scope."))
-        elif not scoping.has_perm_on(request.user, OBLIGATIONS_CREATE, org.path, above=True):
-            form.add_error("organization", _("You can assign items only to units below your own."))
         else:
-            obligation = ob_services.obligation_create(
-                kind="core.supervision_item",
-                title=form.cleaned_data["title"],
-                detail=form.cleaned_data["detail"],
-                organization=org,
-                due_date=form.cleaned_data["due_date"],
-                created_by=request.user,
-            )
-            messages.success(request, gettext("The supervision item was assigned."))
-            return redirect("core:obligation", pk=obligation.pk)
+            assigned = {}
+
+            def assign():
+                assigned["item"] = ob_services.supervision_item_assign(
+                    by=request.user,
+                    organization=org,
+                    title=form.cleaned_data["title"],
+                    detail=form.cleaned_data["detail"],
+                    due_date=form.cleaned_data["due_date"],
+                )
+
+            denied = ("organization", _("You can assign items only to units below your own."))
+            if attempt(form, assign, denied=denied):
+                messages.success(request, gettext("The supervision item was assigned."))
+                return redirect("core:obligation", pk=assigned["item"].pk)
     return render(request, "core/obligation_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -303,7 +304,7 @@ def history(request, source, pk):
         raise Http404
     fetch, org_of = HISTORY_SOURCES[source]
     record = fetch(request.user, pk)
-    if not scoping.has_perm_on(request.user, "audit.view", org_of(record).path):
+    if not scoping.has_perm_on(request.user, AUDIT_VIEW, org_of(record).path):
         raise Http404
     return render(request, "core/history.html", {"record": record, "versions": versions_of(record)})
 
