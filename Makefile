@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALE := src/luoshi/locale
 
-.PHONY: demo test install catalogues messages lint format bench bench-province clean
+.PHONY: demo test install catalogues messages lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Luoshi needs Python 3.11, found " + sys.version'

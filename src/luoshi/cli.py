@@ -153,16 +153,17 @@ def cmd_sweep(args) -> int:
 
 def cmd_totp_code(args) -> int:
     _setup()
-    from django.conf import settings
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    if not settings.DEMO:
-        print("luoshi: totp-code works only on the demo database (LUOSHI_DEMO=true)", file=sys.stderr)
-        return 2
-    device = TOTPDevice.objects.filter(user__username=args.username, confirmed=True).first()
+    from luoshi.demo.build import DEMO_DEVICE_NAME
+
+    # Only the authenticators the demo itself enrolled: a real user's device never answers here.
+    device = TOTPDevice.objects.filter(
+        user__username=args.username, confirmed=True, name=DEMO_DEVICE_NAME
+    ).first()
     if device is None:
-        print(f"luoshi: {args.username} has no two-factor device", file=sys.stderr)
+        print(f"luoshi: {args.username} has no demo two-factor device", file=sys.stderr)
         return 2
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     print(f"{totp.token():0{device.digits}d}")

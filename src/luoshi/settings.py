@@ -12,6 +12,12 @@ Variables (all optional):
   LUOSHI_UPLOAD_MAX_MB  largest accepted attachment (default 20)
   LUOSHI_LOGIN_FAILURE_LIMIT, LUOSHI_LOGIN_COOLOFF_MINUTES  lockout after failed logins (5, 15)
   LUOSHI_PROXY_COUNT  how many reverse proxies stand in front (for the client address; default 0)
+  LUOSHI_TLS_PROXY true when a proxy terminates HTTPS and sends X-Forwarded-Proto (default false)
+  CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://luoshi.example.gov.cn
+  SESSION_COOKIE_SECURE true to send cookies over HTTPS only (default false; true under LUOSHI_TLS_PROXY)
+  TIME_ZONE        default Asia/Shanghai
+  LOG_LEVEL        default WARNING (luoshi's own messages: INFO)
+  WEB_CONCURRENCY  gunicorn worker processes for `luoshi serve` (default 2)
   LUOSHI_DEMO      true when the database holds the demo district (prints and enables demo helpers)
 """
 
@@ -193,7 +199,11 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+TLS_PROXY = env_bool("LUOSHI_TLS_PROXY", False)
+if TLS_PROXY:
+    # Only behind a proxy that sets the header itself; otherwise a client could claim HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", TLS_PROXY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Login lockout (django-axes): failures are counted per user name and client address together, so a
@@ -217,7 +227,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise looks here first (after `collectstatic` in production)
+STATIC_ROOT.mkdir(exist_ok=True)  # optional: `luoshi manage collectstatic` puts files here; WhiteNoise checks it
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Static files are served by the app itself from the package (no CDN, no collectstatic step needed).
 WHITENOISE_USE_FINDERS = True

@@ -33,7 +33,7 @@ class RequireTwoFactorMiddleware:
     """A logged-in user who has a TOTP device, or whose role requires one, must pass the second step before
     any other page. Token (API) requests are checked when the token is issued."""
 
-    OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+    OPEN_PREFIXES = ("/accounts/", "/static/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -2,7 +2,8 @@
 
 A role is a named set of these codes; a RoleGrant gives it to a user on one organization and its subtree.
 Codes are data in the database (Role.permissions) so an admin can define new roles; the built-ins below are
-created by a data migration and refreshed by `luoshi manage sync_roles`.
+created and refreshed after every `migrate` (accounts.services.roles_sync, run from CoreConfig's
+post_migrate hook).
 """
 
 from django.utils.translation import gettext_lazy as _

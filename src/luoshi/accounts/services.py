@@ -40,7 +40,7 @@ def user_create(*, username: str, password: str | None, display_name: str = "", 
 
 def role_grant(*, by: User | None, user: User, role: Role, organization) -> RoleGrant:
     """Give `user` the role on `organization`'s subtree. `by` must hold 'grant roles' on that organization;
-    by=None is the installer (CLI, demo)."""
+    by=None is the installer (the demo builder, a shell session during set-up)."""
     if by is not None:
         held = scoping.perms_on(by, organization.path)
         if ROLES_GRANT not in held:

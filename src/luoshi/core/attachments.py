@@ -69,7 +69,7 @@ def attachment_add(*, upload, user, subject=None) -> Attachment:
     content_type = detect_type(head)
     if content_type not in ALLOWED_TYPES:
         raise ServiceError(
-            _("%(name)s is not an accepted file type (images, PDF, Word, Excel, text).")
+            _("%(name)s is not an accepted file type (images, PDF, Word, Excel, PowerPoint, text).")
             % {"name": upload.name},
             field="files",
         )

@@ -52,6 +52,7 @@ PERSONAS = [
     ("auditor", "auditor", "district", "区委巡察办 审计"),
 ]
 TWO_FACTOR_PERSONAS = {"district_admin", "discipline_officer"}
+DEMO_DEVICE_NAME = "demo authenticator"  # `luoshi totp-code` answers for these devices only
 
 
 class Builder:
@@ -293,7 +294,7 @@ class Builder:
             if username in TWO_FACTOR_PERSONAS:
                 # A fixed key per seed, printed by `luoshi demo`, so the demo can be used at once.
                 key = self.rng.randbytes(20).hex()
-                TOTPDevice.objects.create(user=user, name="demo authenticator", key=key, confirmed=True)
+                TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, key=key, confirmed=True)
             personas[username] = {"user": user, "org": org, "role": roles[role_code]}
         return personas
 

@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from luoshi.accounts.permissions import AUDIT_VIEW
+from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_VIEW
 from luoshi.accounts.scoping import has_perm_on
 from luoshi.orgs import selectors
 from luoshi.orgs.models import OrgKind
@@ -46,6 +46,7 @@ def node(request, pk):
         "kind_counts": [(label, kinds[value]) for value, label in OrgKind.choices if kinds.get(value)],
         "today": today,
         "can_see_history": has_perm_on(request.user, AUDIT_VIEW, org.path),
+        "can_see_obligations": has_perm_on(request.user, OBLIGATIONS_VIEW, org.path),
     }
     return render(request, "orgs/node.html", context)
 
