@@ -170,6 +170,51 @@ def cmd_totp_code(args) -> int:
     return 0
 
 
+def cmd_init(args) -> int:
+    """First start of a real installation: the district's root organization and its first administrator."""
+    _setup()
+    import getpass
+
+    from django.db import transaction
+
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.services import role_grant, roles_sync, user_create
+    from luoshi.core.errors import ServiceError
+    from luoshi.orgs.models import OrgKind
+    from luoshi.orgs.services import organization_create
+
+    _migrate()
+    roles_sync()
+    if args.password_file:
+        password = open(args.password_file, encoding="utf-8").read().strip()
+    else:
+        password = getpass.getpass(f"Password for {args.admin}: ")
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        print("luoshi: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    from luoshi.accounts.models import User
+
+    if User.objects.filter(username=args.admin).exists():
+        print(f"luoshi: the user {args.admin} already exists", file=sys.stderr)
+        return 2
+    try:
+        with transaction.atomic():
+            root = organization_create(name=args.name, kind=OrgKind.DISTRICT, code=args.code)
+            admin = user_create(username=args.admin, password=password, display_name=args.admin)
+            role_grant(by=None, user=admin, role=Role.objects.get(code="district_admin"), organization=root)
+    except ServiceError as exc:
+        print(f"luoshi: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Created {root.name} ({root.code}) and its administrator {admin.username}.")
+    print("The administrator sets up two-factor login at the first login, then adds users and roles.")
+    return 0
+
+
 def cmd_manage(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -210,6 +255,15 @@ def main(argv=None) -> int:
 
     sweep = sub.add_parser("sweep", help="run the obligation sweep once now")
     sweep.set_defaults(func=cmd_sweep)
+
+    init = sub.add_parser(
+        "init", help="a new installation: the root organization and its first administrator"
+    )
+    init.add_argument("--name", required=True, help="e.g. 中共江城区委员会")
+    init.add_argument("--code", required=True, help="its organization code (党组织代码)")
+    init.add_argument("--admin", required=True, help="user name of the first district administrator")
+    init.add_argument("--password-file", help="read the password from this file instead of asking")
+    init.set_defaults(func=cmd_init)
 
     code = sub.add_parser("totp-code", help="demo only: print a persona's current two-factor code")
     code.add_argument("username")

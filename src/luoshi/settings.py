@@ -227,7 +227,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # optional: `luoshi manage collectstatic` puts files here; WhiteNoise checks it
+STATIC_ROOT.mkdir(
+    exist_ok=True
+)  # optional: `luoshi manage collectstatic` puts files here; WhiteNoise checks it
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Static files are served by the app itself from the package (no CDN, no collectstatic step needed).
 WHITENOISE_USE_FINDERS = True

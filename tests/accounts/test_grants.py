@@ -73,3 +73,32 @@ def test_no_grant_outside_scope_or_above_ones_own_rights(world):
         role=Role.objects.get(code="member"),
         organization=world.b2,
     )
+
+
+def test_admin_creates_a_user_then_grants_a_role(world, login):
+    admin = login(world.users["district_admin"])
+    weak = admin.post(
+        "/accounts/grants/", {"new_username": "zhangsan", "display_name": "张三", "password": "12345678901"}
+    )
+    assert weak.status_code == 400 and 'value="zhangsan"' in weak.content.decode()
+    made = admin.post(
+        "/accounts/grants/",
+        {"new_username": "zhangsan", "display_name": "张三", "password": "支部书记的初始密码2026"},
+    )
+    assert made.status_code == 302 and made.url.endswith("?username=zhangsan")
+    page = admin.get(made.url)
+    assert 'value="zhangsan"' in page.content.decode()  # the grant form is ready for the new user
+    taken = admin.post(
+        "/accounts/grants/",
+        {"new_username": "ZhangSan", "display_name": "x", "password": "另一个足够长的密码"},
+    )
+    assert taken.status_code == 400
+    assert (
+        login(world.users["street_secretary"])
+        .post(
+            "/accounts/grants/",
+            {"new_username": "lisi", "display_name": "李四", "password": "足够长的初始密码2026"},
+        )
+        .status_code
+        == 404
+    )

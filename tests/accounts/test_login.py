@@ -135,3 +135,23 @@ def test_schema_and_docs_are_served(world, api, login):
     assert schema.status_code == 200 and b"/api/orgs/" in schema.content
     docs = login(world.users["auditor"]).get("/api/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+def test_password_change(world, login):
+    client = login(world.users["branch_secretary"])
+    wrong = client.post(
+        "/accounts/password/",
+        {"old_password": "x", "new_password1": "新的足够长密码2026", "new_password2": "新的足够长密码2026"},
+    )
+    assert wrong.status_code == 400
+    ok = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "新的足够长密码2026",
+            "new_password2": "新的足够长密码2026",
+        },
+    )
+    assert ok.status_code == 302 and client.get("/").status_code == 200  # still logged in here
+    world.users["branch_secretary"].refresh_from_db()
+    assert world.users["branch_secretary"].check_password("新的足够长密码2026")

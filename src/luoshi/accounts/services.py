@@ -38,6 +38,23 @@ def user_create(*, username: str, password: str | None, display_name: str = "", 
     return user
 
 
+def user_create_by(*, by: User, username: str, password: str, display_name: str, email: str = "") -> User:
+    """An administrator opens a login. Who holds 'grant roles' anywhere may; the password must pass the
+    validators (length, not common, not all digits)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if not scoping.has_perm_anywhere(by, ROLES_GRANT):
+        raise NotPermitted()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ServiceError(_("This user name is taken."), field="new_username")
+    try:
+        validate_password(password, User(username=username, display_name=display_name, email=email))
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), field="password") from None
+    return user_create(username=username, password=password, display_name=display_name, email=email)
+
+
 def role_grant(*, by: User | None, user: User, role: Role, organization) -> RoleGrant:
     """Give `user` the role on `organization`'s subtree. `by` must hold 'grant roles' on that organization;
     by=None is the installer (the demo builder, a shell session during set-up)."""

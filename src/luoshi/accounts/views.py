@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -150,6 +151,17 @@ def security(request):
     )
 
 
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)  # stay logged in on this device
+        messages.success(request, gettext("Your password was changed."))
+        return redirect("accounts:security")
+    return render(request, "accounts/password.html", {"form": form}, status=400 if form.errors else 200)
+
+
 @require_POST
 def language(request):
     code = request.POST.get("language")
@@ -172,6 +184,23 @@ class GrantForm(forms.Form):
     )
 
 
+class NewUserForm(forms.Form):
+    new_username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Letters, digits and . @ + - _ only.")},
+    )
+    display_name = forms.CharField(label=_("Name shown"), max_length=60)
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+    password = forms.CharField(
+        label=_("First password"),
+        widget=forms.PasswordInput(render_value=True),
+        min_length=10,
+        help_text=_("Give it to the person in private; they can change it later."),
+    )
+
+
 class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
@@ -180,8 +209,28 @@ class RevokeForm(forms.Form):
 def grants(request):
     if not scoping.has_perm_anywhere(request.user, ROLES_GRANT):
         raise Http404
-    form = GrantForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    creating = request.method == "POST" and "new_username" in request.POST
+    user_form = NewUserForm(request.POST if creating else None)
+    if creating and user_form.is_valid():
+        try:
+            created = services.user_create_by(
+                by=request.user,
+                username=user_form.cleaned_data["new_username"],
+                password=user_form.cleaned_data["password"],
+                display_name=user_form.cleaned_data["display_name"],
+                email=user_form.cleaned_data["email"],
+            )
+        except NotPermitted:
+            raise Http404 from None
+        except ServiceError as exc:
+            user_form.add_error(exc.field if exc.field in user_form.fields else None, exc.message)
+        else:
+            messages.success(request, _t_created(created))
+            return redirect(f"{request.path}?username={created.username}")
+    form = GrantForm(
+        None if creating else (request.POST or None), initial={"username": request.GET.get("username", "")}
+    )
+    if request.method == "POST" and not creating and form.is_valid():
         from luoshi.orgs.selectors import organization_pick_visible
 
         user = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
@@ -212,9 +261,13 @@ def grants(request):
     return render(
         request,
         "accounts/grants.html",
-        {"form": form, "page": page, "show_revoked": show_revoked, "revoke_form": RevokeForm()},
-        status=400 if form.errors else 200,
+        {"form": form, "user_form": user_form, "page": page, "show_revoked": show_revoked},
+        status=400 if form.errors or user_form.errors else 200,
     )
+
+
+def _t_created(user) -> str:
+    return gettext("User %(user)s created. Now give them a role.") % {"user": user.label}
 
 
 @login_required

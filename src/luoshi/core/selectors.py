@@ -186,7 +186,11 @@ def obligation_list_visible(
     if state == "overdue":
         qs = qs.filter(due_date__lt=today)
     if state == "due_soon":  # as on the home page: escalated ones are counted under "escalated"
-        qs = Obligation.objects.visible_to(user).due_soon(today, DUE_SOON_DAYS).exclude(state=ObligationState.ESCALATED)
+        qs = (
+            Obligation.objects.visible_to(user)
+            .due_soon(today, DUE_SOON_DAYS)
+            .exclude(state=ObligationState.ESCALATED)
+        )
     if state == "awaiting":
         waiting = Escalation.objects.filter(decidable_q(user), status=EscalationStatus.PROPOSED)
         qs = Obligation.objects.visible_to(user).filter(pk__in=waiting.values("obligation_id"))
