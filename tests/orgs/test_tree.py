@@ -95,3 +95,28 @@ def test_national_id(value, ok):
 
 def test_check_digit():
     assert check_digit("11010519491231002") == "X"
+
+
+def test_counts_for_many_siblings_use_one_range(world):
+    """Above 50 nodes the counts use the common ancestor's range (SQLite caps an expression's depth)."""
+    from luoshi.core.obligations import obligation_create
+    from luoshi.orgs.selectors import SMALL_NODE_LIST, obligation_counts_by_subtree
+
+    today = timezone.localdate()
+    branches = [
+        organization_create(name=f"支部{i}", kind=OrgKind.BRANCH, code=f"MANY{i}", parent=world.c2)
+        for i in range(SMALL_NODE_LIST + 5)
+    ]
+    for i, branch in enumerate(branches):
+        for _ in range(i % 3):
+            obligation_create(
+                kind="core.supervision_item",
+                title="t",
+                organization=branch,
+                due_date=today - timedelta(days=i % 2),
+            )
+    counts = obligation_counts_by_subtree(branches)
+    assert [counts[b.pk]["open"] for b in branches] == [i % 3 for i in range(len(branches))]
+    assert [counts[b.pk]["overdue"] for b in branches] == [(i % 3) * (i % 2) for i in range(len(branches))]
+    few = obligation_counts_by_subtree(branches[:3])
+    assert [few[b.pk]["open"] for b in branches[:3]] == [0, 1, 2]

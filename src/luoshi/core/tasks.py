@@ -19,9 +19,11 @@ def deliver_notifications(notification_ids, text):
 @db_periodic_task(crontab(minute="*/15"))
 def sweep_obligations():
     """Every quarter hour; the sweep is idempotent, so a missed or doubled run does no harm."""
+    from luoshi.core.db import refresh_statistics
     from luoshi.core.obligations import obligation_sweep, run_syncs
 
     run_syncs()
     result = obligation_sweep()
+    refresh_statistics()
     log.info("obligation sweep: %s", result)
     return str(result)

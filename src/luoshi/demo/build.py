@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from luoshi.accounts.models import Role, User
 from luoshi.accounts.services import role_grant, roles_sync
 from luoshi.core import obligations as engine
+from luoshi.core.db import refresh_statistics
 from luoshi.core.models import Escalation, EscalationStatus, Obligation, ObligationState
 from luoshi.demo import names
 from luoshi.orgs.idcard import check_digit
@@ -35,8 +36,9 @@ class Size:
 
 SIZES = {
     "district": Size(8, (7, 8), (4, 6), True),
-    "city": Size(160, (7, 9), (5, 6), False),
-    "province": Size(1600, (7, 9), (5, 6), False),
+    # ≈10,000 and ≈100,000 organizations (each street brings about 57 with its communities and branches)
+    "city": Size(175, (7, 9), (5, 6), False),
+    "province": Size(1750, (7, 9), (5, 6), False),
 }
 AREA = "330106"
 PERSONAS = [
@@ -105,6 +107,7 @@ class Builder:
             self.build_people(levels)
             personas = self.build_personas(root, levels)
         self.build_obligations(levels, personas)
+        refresh_statistics(full=True)  # a bulk load: give the planner statistics now
         return personas
 
     def build_tree(self):

@@ -1,5 +1,6 @@
 """Reads of the organization tree. Every function takes the user and stays inside their scope."""
 
+import os
 from collections import defaultdict
 
 from django.db.models import Count, Q
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from luoshi.core.models import ACTIVE_STATES, Obligation
 from luoshi.orgs.models import Organization, Position, PositionKind, Term
-from luoshi.orgs.tree import ancestor_paths, subtree_bounds
+from luoshi.orgs.tree import SEGMENT, ancestor_paths, subtree_q
 
 
 def organization_get_visible(user, pk) -> Organization:
@@ -56,6 +57,9 @@ def current_terms_of(org_ids) -> dict[int, Term]:
     }
 
 
+SMALL_NODE_LIST = 50
+
+
 def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[int, dict]:
     """For each node: open (active) and overdue obligation counts in its whole subtree, in one query.
 
@@ -69,10 +73,14 @@ def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[
     length = len(nodes[0].path)
     assert all(len(node.path) == length for node in nodes), "nodes must be at the same depth"
     by_prefix = {node.path: node.pk for node in nodes}
-    q = Q(pk__in=[])
-    for node in nodes:
-        low, high = subtree_bounds(node.path)
-        q |= Q(organization__path__gte=low, organization__path__lt=high)
+    if len(nodes) <= SMALL_NODE_LIST:
+        q = subtree_q([node.path for node in nodes], field="organization__path")
+    else:
+        # Many nodes (a province's 1,700 streets): one range over their common ancestor's subtree instead of
+        # a range per node; the grouping below drops rows of any sibling not in the list.
+        common = os.path.commonprefix([node.path for node in nodes])
+        common = common[: len(common) // SEGMENT * SEGMENT]
+        q = subtree_q([common], field="organization__path") if common else Q()
     rows = (
         Obligation.objects.filter(q, state__in=ACTIVE_STATES)
         .annotate(prefix=Substr("organization__path", 1, length))
