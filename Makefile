@@ -43,7 +43,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --part all
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/queue.sqlite3*

@@ -268,23 +268,33 @@ def _machine_busy_s() -> float:
     return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def _tree_cpu_s(root: int) -> float:
-    """CPU seconds of a process and its live children (one level: gunicorn's master and workers)."""
-    total = 0.0
+def _process_cpu_s(root: int) -> dict:
+    """CPU seconds of the server (its master `root` and each worker, by pid) and of all PostgreSQL processes
+    (the database's share of the work, when the database is PostgreSQL)."""
+    seconds = {"master": 0.0, "postgres": 0.0, "workers": {}}
+    tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):  # the process ended meanwhile
             continue
+        fields = tail.split()
         pid, ppid = int(stat.parent.name), int(fields[1])
-        if root in (pid, ppid):
-            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
-    return total / os.sysconf("SC_CLK_TCK")
+        cpu = sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
+        if pid == root:
+            seconds["master"] += cpu
+        elif ppid == root:
+            seconds["workers"][pid] = cpu
+        elif head.endswith("(postgres"):
+            seconds["postgres"] += cpu
+    return seconds
 
 
 class CpuShare:
-    """Around a measurement: the share of the machine's CPU used by the server, by the load generator (a
-    child process, or this process for the Python client) and by everything else (other people's work)."""
+    """Around a measurement: the share of the machine's CPU used by the server, by PostgreSQL (any database
+    on it), by the load generator (a child process, or this process for the Python client) and by everything
+    else (other people's work); and each server worker's share of one core. With keep-alive connections a
+    worker keeps the connections it accepted, so one worker may serve most clients while another idles."""
 
     def __init__(self, server_pid: int):
         self.server_pid = server_pid
@@ -293,7 +303,7 @@ class CpuShare:
     def _sample(self):
         own = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         loadgen = sum(r.ru_utime + r.ru_stime for r in own)
-        return time.monotonic(), _machine_busy_s(), _tree_cpu_s(self.server_pid), loadgen
+        return time.monotonic(), _machine_busy_s(), _process_cpu_s(self.server_pid), loadgen
 
     def __enter__(self):
         self.before = self._sample() if self.available else None
@@ -302,12 +312,21 @@ class CpuShare:
     def __exit__(self, *exc):
         self.result = None
         if self.available:
-            after = self._sample()
-            wall, busy, server, loadgen = (a - b for a, b in zip(after, self.before, strict=True))
+            (t0, busy0, proc0, gen0), (t1, busy1, proc1, gen1) = self.before, self._sample()
+            wall = t1 - t0
+            workers = {pid: cpu - proc0["workers"].get(pid, 0.0) for pid, cpu in proc1["workers"].items()}
+            server = proc1["master"] - proc0["master"] + sum(workers.values())
+            database = proc1["postgres"] - proc0["postgres"]
+            loadgen = gen1 - gen0
             capacity = wall * (os.cpu_count() or 1) / 100  # CPU seconds per percent of the machine
             self.result = {
                 "server_pct": round(server / capacity, 1),
+                "postgres_pct": round(database / capacity, 1),
                 "loadgen_pct": round(loadgen / capacity, 1),
-                "others_pct": round(max(0.0, busy - server - loadgen) / capacity, 1),
+                "others_pct": round(max(0.0, busy1 - busy0 - server - database - loadgen) / capacity, 1),
+                # each worker as a share of one core (a worker runs Python on one core at a time)
+                "workers_pct_of_core": sorted(
+                    (round(cpu / wall * 100) for cpu in workers.values()), reverse=True
+                ),
             }
         return False

@@ -17,6 +17,11 @@ Each size and database gets its own LUOSHI_VAR_DIR under bench/results/ (never t
 is built afresh unless --reuse. PostgreSQL: postgres@127.0.0.1:5432, one database per size
 (luoshi_bench_<size>), dropped and created by this script. Every load measurement also records how much of
 the machine's CPU other processes took meanwhile ("others"): on a shared machine that is the noise.
+
+Each request opens a new connection, as nginx does towards the app by default (docs/operator.md). With
+--keep-alive each client keeps its connection, and a gunicorn worker keeps the connections it accepted:
+often one worker gets all 20 and the other idles, halving throughput at random from one run to the next
+(the per-worker CPU printed with each measurement shows it).
 Results: tables here, JSON in bench/results/<timestamp>.json.
 """
 
@@ -201,6 +206,8 @@ class Server:
 def measure(server, name, path, headers, args) -> dict:
     """Warm up, then N clients for --seconds; and one client alone (the latency without queueing)."""
     port = server.port
+    if not args.keep_alive:
+        headers = {**headers, "Connection": "close"}
     run_load(port, path, headers, args.clients, args.warmup)
     with CpuShare(server.proc.pid) as cpu:
         loaded = run_load(port, path, headers, args.clients, args.seconds)
@@ -214,11 +221,11 @@ def measure(server, name, path, headers, args) -> dict:
     row = {"page": name, "path": path, **loaded.as_dict()}
     row["alone_p50_ms"] = alone.p50_ms if alone else None
     row["cpu"] = cpu.result
-    busy = (
-        f"  CPU: server {cpu.result['server_pct']:.0f}%, others {cpu.result['others_pct']:.0f}%"
-        if cpu.result
-        else ""
-    )
+    busy = ""
+    if cpu.result:
+        busy = f"  CPU: server {cpu.result['server_pct']:.0f}%, postgres {cpu.result['postgres_pct']:.0f}%"
+        busy += f", others {cpu.result['others_pct']:.0f}%; workers (% of a core) "
+        busy += "/".join(str(pct) for pct in cpu.result["workers_pct_of_core"])
     log(
         f"  {name:<16} {path:<22} p50 {loaded.p50_ms:7.1f} ms  p95 {loaded.p95_ms:7.1f} ms  "
         f"{loaded.rps:7.1f} req/s{busy}"
@@ -229,6 +236,7 @@ def measure(server, name, path, headers, args) -> dict:
 def run_district(backend: str, args) -> dict:
     env = environment("district", backend)
     result = {"part": "district", "backend": backend, "build": build("district", backend, env, args.reuse)}
+    result["connections"] = "keep-alive" if args.keep_alive else "a new connection per request"
     if args.analyze:
         result["analyze"] = queries(env, "--analyze-only")
     with Server(env, args.workers, args.threads) as server:
@@ -306,7 +314,7 @@ def print_district(result: dict) -> None:
         else f"{build_info['build_s']:.1f} s ({build_info['wall_s']:.1f} s with migrations)"
     )
     analyzed = ", then ANALYZE" if "analyze" in result else ", no ANALYZE"
-    log(f"\nDistrict pages — {result['backend']}, demo build {built}{analyzed}")
+    log(f"\nDistrict pages — {result['backend']}, demo build {built}{analyzed}; {result['connections']}")
     header = (
         f"{'page':<16} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} {'alone p50':>9} {'others':>6}"
         f" │ {'floor p50':>9} {'floor p95':>9} {'req/s':>7} {'others':>6} │ {'p95/floor':>9}  goal"
@@ -326,8 +334,8 @@ def print_district(result: dict) -> None:
         f"Goal: p95 < {GOAL_P95_MS:.0f} ms and p95 ≤ {GOAL_RATIO:g}x the floor. Floor = GET /api/"
         " (the API root, a few links, login required) with the page's kind of login: session for home and"
         " tree, token for the API. 'alone p50' = one client, no queueing. 'others' = share of the machine's"
-        " CPU used by processes other than the server and wrk during the measurement (above ~10%, the"
-        " numbers are disturbed)."
+        " CPU used by processes other than the server, wrk and PostgreSQL during the measurement (above ~10%,"
+        " the numbers are disturbed)."
     )
 
 
@@ -407,6 +415,11 @@ def main(argv=None) -> int:
         type=float,
         default=3,
         help="seconds of one client alone per page, 0 to skip (default 3)",
+    )
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="keep each client's connection open (default: a new connection per request, see above)",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")

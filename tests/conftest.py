@@ -40,6 +40,19 @@ def _fast_hashing(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test its own empty in-memory cache (the embedded default is a directory under var/)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _tmp_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

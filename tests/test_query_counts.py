@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -50,6 +51,8 @@ def grow(world, n: int, start: int = 0) -> None:
 
 
 def count(client, url) -> int:
+    """Queries of a page computed afresh (the cached figures are dropped first)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -95,3 +98,24 @@ def test_home_shows_counts_by_street_for_district_roles(world, login):
     units = {unit.name: counts for unit, counts in response.context["home"].units}
     assert set(units) == {world.s1.name, world.s2.name}
     assert units[world.s1.name]["open"] >= 1 and units[world.s2.name]["overdue"] >= 1
+
+
+def test_cached_home_follows_every_change(world, login):
+    """The home page is cached, yet a change shows at once, and a repeat costs fewer queries."""
+    client = login(world.users["branch_secretary"])
+    first = client.get("/")
+    with CaptureQueriesContext(connection) as again:
+        client.get("/")
+    with CaptureQueriesContext(connection) as cold:
+        cache.clear()
+        client.get("/")
+    assert len(again.captured_queries) < len(cold.captured_queries)
+    assert first.context["home"].counts["overdue"] == 0
+    obligation_create(
+        kind="core.supervision_item",
+        title="刚刚逾期",
+        organization=world.b1,
+        due_date=timezone.localdate() - timedelta(days=1),
+    )
+    after = client.get("/")
+    assert after.context["home"].counts["overdue"] == 1 and "刚刚逾期" in after.content.decode()

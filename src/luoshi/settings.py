@@ -249,7 +249,15 @@ if REDIS_URL:
         "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A directory, not process memory: the web server's processes and the worker must see one cache, so that
+    # a change made in one process invalidates derived figures in all of them (see luoshi.core.cache).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "luoshi",

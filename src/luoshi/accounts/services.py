@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from luoshi.accounts import scoping
 from luoshi.accounts.models import Role, RoleGrant, User
 from luoshi.accounts.permissions import BUILTIN_ROLES, ROLES_GRANT
+from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 
 
@@ -73,6 +74,7 @@ def role_grant(*, by: User | None, user: User, role: Role, organization) -> Role
     except IntegrityError:
         raise ServiceError(_("This user already holds this role on this organization.")) from None
     scoping.forget_grants(user)
+    data_changed()
     return grant
 
 
@@ -91,4 +93,5 @@ def role_revoke(*, by: User, grant: RoleGrant, reason: str) -> RoleGrant:
     grant.revoke_reason = reason
     grant.save()
     scoping.forget_grants(grant.user)
+    data_changed()
     return grant

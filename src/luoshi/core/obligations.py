@@ -24,6 +24,7 @@ from luoshi.accounts.permissions import (
     OBLIGATIONS_WAIVE,
     POLICIES_EDIT,
 )
+from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import (
     ACTIVE_STATES,
@@ -175,6 +176,7 @@ def obligation_create(
         obligation.subject_id = str(subject.pk)
     obligation.next_action_on = _next_action_on(obligation, _steps(policy), waiting=False)
     obligation.save()
+    data_changed()
     notify(
         _unit_users(obligation),
         title=_("New obligation: %(title)s"),
@@ -238,6 +240,8 @@ def obligation_sweep(*, today: date | None = None) -> SweepResult:
             )
             _advance(obligation, _steps(obligation.policy, cache), today, result)
         result.examined += 1
+    if result.examined:
+        data_changed()
     return result
 
 
@@ -341,6 +345,7 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
             upcoming = _next_action_on(obligation, steps, waiting=False)
             obligation.next_action_on = max(upcoming, today) if upcoming else None
             obligation.save()
+    data_changed()
     notify(
         _unit_users(obligation),
         title=_("Confirmed: %(action)s — %(title)s") if confirm else _("Dismissed: %(action)s — %(title)s"),
@@ -381,6 +386,7 @@ def policy_offsets_set(*, policy: EscalationPolicy, user, offsets: dict[int, int
             when = _next_action_on(obligation, steps, waiting=obligation.pk in waiting)
             if when != obligation.next_action_on:
                 Obligation.objects.filter(pk=obligation.pk).update(next_action_on=when)
+    data_changed()
     return policy
 
 
@@ -466,4 +472,5 @@ def _close(obligation: Obligation, state: str, *, user, note: str) -> Obligation
         obligation.closing_note = note
         obligation.next_action_on = None
         obligation.save()
+    data_changed()
     return obligation

@@ -15,6 +15,7 @@ from luoshi.accounts.permissions import (
     OBLIGATIONS_VIEW,
     OBLIGATIONS_WAIVE,
 )
+from luoshi.core.cache import cached
 from luoshi.core.models import (
     ACTIVE_STATES,
     Attachment,
@@ -123,6 +124,12 @@ def home_for(user, today: date | None = None) -> Home:
     _attach_next_steps(home.due_soon + home.overdue + home.escalated)
     home.units_parent, home.units = unit_counts_for(user, today)
     return home
+
+
+def home_for_cached(user) -> Home:
+    """home_for, kept until obligations, grants or the tree change (see luoshi.core.cache)."""
+    today = timezone.localdate()
+    return cached(f"home:{user.pk}:{today.isoformat()}", lambda: home_for(user, today))
 
 
 def unit_counts_for(user, today: date) -> tuple[Organization | None, list]:

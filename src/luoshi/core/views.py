@@ -78,7 +78,7 @@ def attempt(form, call, *, denied=None) -> bool:
 
 @login_required
 def home(request):
-    data = selectors.home_for(request.user)
+    data = selectors.home_for_cached(request.user)
     context = {
         "home": data,
         "today": timezone.localdate(),

@@ -60,6 +60,19 @@ def current_terms_of(org_ids) -> dict[int, Term]:
 SMALL_NODE_LIST = 50
 
 
+def obligation_counts_by_subtree_cached(nodes: list[Organization]) -> dict[int, dict]:
+    """The counts below, kept until obligations or the tree change; shared by every user who sees the nodes."""
+    import hashlib
+
+    from luoshi.core.cache import cached
+
+    today = timezone.localdate()
+    digest = hashlib.sha1(",".join(n.path for n in nodes).encode()).hexdigest()
+    return cached(
+        f"counts:{digest}:{today.isoformat()}", lambda: obligation_counts_by_subtree(nodes, today=today)
+    )
+
+
 def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[int, dict]:
     """For each node: open (active) and overdue obligation counts in its whole subtree, in one query.
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.cache import data_changed
 from luoshi.core.errors import ServiceError
 from luoshi.orgs.models import Organization, OrgKind, Person, Position, PositionKind, Term, TermRule
 from luoshi.orgs.tree import child_path, segment
@@ -48,6 +49,7 @@ def organization_create(
         path = child_path(parent.path, parent.last_child_number)
     if holds_members is None:
         holds_members = kind in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
+    data_changed()
     return Organization.objects.create(
         name=name,
         kind=kind,
@@ -88,6 +90,7 @@ def term_start(*, organization: Organization, start_date: date, user=None) -> Te
             policy__kind=TERM_RENEWAL, subject_id=str(current.pk), organization=organization
         ):
             obligation_mark_done(obligation=obligation, user=user, note=str(_("New term elected.")))
+    data_changed()
     return Term.objects.create(
         organization=organization,
         start_date=start_date,
@@ -103,6 +106,7 @@ def position_assign(*, organization: Organization, person: Person, kind: str, st
             end_date=start_date
         )
     term = Term.objects.filter(organization=organization, ended_on=None).first()
+    data_changed()
     return Position.objects.create(
         organization=organization, person=person, kind=kind, start_date=start_date, term=term
     )

@@ -29,8 +29,8 @@ def node(request, pk):
     org = selectors.organization_get_visible(request.user, pk)
     children = selectors.children_visible(request.user, org)
     today = timezone.localdate()
-    counts = selectors.obligation_counts_by_subtree(children, today=today)
-    own = selectors.obligation_counts_by_subtree([org], today=today)[org.pk]
+    counts = selectors.obligation_counts_by_subtree_cached(children)
+    own = selectors.obligation_counts_by_subtree_cached([org])[org.pk]
     secretaries = selectors.secretaries_of([org.pk] + [c.pk for c in children])
     terms = selectors.current_terms_of([org.pk] + [c.pk for c in children])
     rows = [(child, secretaries.get(child.pk), terms.get(child.pk), counts[child.pk]) for child in children]
