@@ -119,3 +119,10 @@ def test_cached_home_follows_every_change(world, login):
     )
     after = client.get("/")
     assert after.context["home"].counts["overdue"] == 1 and "刚刚逾期" in after.content.decode()
+
+
+def test_cached_tree_page_follows_changes(world, login):
+    client = login(world.users["street_secretary"])
+    assert "新建的支部" not in client.get(f"/orgs/{world.c1.pk}/").content.decode()
+    organization_create(name="新建的支部", kind=OrgKind.BRANCH, code="NEWB", parent=world.c1)
+    assert "新建的支部" in client.get(f"/orgs/{world.c1.pk}/").content.decode()

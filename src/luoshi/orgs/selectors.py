@@ -60,19 +60,6 @@ def current_terms_of(org_ids) -> dict[int, Term]:
 SMALL_NODE_LIST = 50
 
 
-def obligation_counts_by_subtree_cached(nodes: list[Organization]) -> dict[int, dict]:
-    """The counts below, kept until obligations or the tree change; shared by every user who sees the nodes."""
-    import hashlib
-
-    from luoshi.core.cache import cached
-
-    today = timezone.localdate()
-    digest = hashlib.sha1(",".join(n.path for n in nodes).encode()).hexdigest()
-    return cached(
-        f"counts:{digest}:{today.isoformat()}", lambda: obligation_counts_by_subtree(nodes, today=today)
-    )
-
-
 def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[int, dict]:
     """For each node: open (active) and overdue obligation counts in its whole subtree, in one query.
 
@@ -111,8 +98,31 @@ def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[
     return counts
 
 
-def children_visible(user, org: Organization) -> list[Organization]:
-    return list(Organization.objects.visible_to(user).filter(parent=org).active().order_by("path"))
+def node_overview(org: Organization, today=None) -> dict:
+    """What the tree page shows of one organization: its committee, term, units below with their
+    secretaries, renewal dates and obligation counts. The same for everyone who may see `org`: a grant
+    covers a whole subtree, so whoever sees an organization sees all of its children."""
+    today = today or timezone.localdate()
+    children = list(Organization.objects.filter(parent=org).active().order_by("path"))
+    ids = [org.pk] + [c.pk for c in children]
+    counts = obligation_counts_by_subtree(children, today=today)
+    secretaries = secretaries_of(ids)
+    terms = current_terms_of(ids)
+    return {
+        "positions": positions_of(org),
+        "secretary": secretaries.get(org.pk),
+        "term": terms.get(org.pk),
+        "own": obligation_counts_by_subtree([org], today=today)[org.pk],
+        "rows": [(c, secretaries.get(c.pk), terms.get(c.pk), counts[c.pk]) for c in children],
+        "kinds": kind_counts_in_subtree(org) if org.children_count else {},
+    }
+
+
+def node_overview_cached(org: Organization) -> dict:
+    from luoshi.core.cache import cached
+
+    today = timezone.localdate()
+    return cached(f"node:{org.pk}:{today.isoformat()}", lambda: node_overview(org, today))
 
 
 def positions_of(org: Organization) -> list[Position]:

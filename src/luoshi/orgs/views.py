@@ -27,24 +27,14 @@ def tree(request):
 @login_required
 def node(request, pk):
     org = selectors.organization_get_visible(request.user, pk)
-    children = selectors.children_visible(request.user, org)
-    today = timezone.localdate()
-    counts = selectors.obligation_counts_by_subtree_cached(children)
-    own = selectors.obligation_counts_by_subtree_cached([org])[org.pk]
-    secretaries = selectors.secretaries_of([org.pk] + [c.pk for c in children])
-    terms = selectors.current_terms_of([org.pk] + [c.pk for c in children])
-    rows = [(child, secretaries.get(child.pk), terms.get(child.pk), counts[child.pk]) for child in children]
-    kinds = selectors.kind_counts_in_subtree(org) if org.children_count else {}
+    overview = selectors.node_overview_cached(org)
+    kinds = overview["kinds"]
     context = {
+        **overview,
         "org": org,
         "crumbs": selectors.breadcrumb_visible(request.user, org),
-        "positions": selectors.positions_of(org),
-        "secretary": secretaries.get(org.pk),
-        "term": terms.get(org.pk),
-        "rows": rows,
-        "own": own,
         "kind_counts": [(label, kinds[value]) for value, label in OrgKind.choices if kinds.get(value)],
-        "today": today,
+        "today": timezone.localdate(),
         "can_see_history": has_perm_on(request.user, AUDIT_VIEW, org.path),
         "can_see_obligations": has_perm_on(request.user, OBLIGATIONS_VIEW, org.path),
     }
