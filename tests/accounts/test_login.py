@@ -155,3 +155,50 @@ def test_password_change(world, login):
     assert ok.status_code == 302 and client.get("/").status_code == 200  # still logged in here
     world.users["branch_secretary"].refresh_from_db()
     assert world.users["branch_secretary"].check_password("新的足够长密码2026")
+
+
+@pytest.mark.parametrize("url", ["/accounts/grants/", "/accounts/password/", "/accounts/security/", "/orgs/"])
+def test_password_alone_opens_nothing_for_a_two_factor_user(world, client, url):
+    TOTPDevice.objects.create(user=world.users["district_admin"], name="phone", confirmed=True)
+    client.post("/accounts/login/", {"username": "district_admin", "password": PASSWORD})
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith("/accounts/2fa/")
+    posted = client.post(
+        "/accounts/grants/", {"new_username": "evil", "display_name": "x", "password": "x" * 12}
+    )
+    assert posted.status_code == 302 and posted.url.startswith("/accounts/2fa/")
+    from luoshi.accounts.models import User
+
+    assert not User.objects.filter(username="evil").exists()
+
+
+def test_tokens_end_when_the_rules_change(world, api):
+    from rest_framework.authtoken.models import Token
+
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.services import role_grant
+
+    client = api(world.users["member"])
+    assert client.get("/api/orgs/").status_code == 200
+    role_grant(
+        by=world.users["district_admin"],
+        user=world.users["member"],
+        role=Role.objects.get(code="discipline_officer"),
+        organization=world.district,
+    )
+    assert client.get("/api/orgs/").status_code == 401  # the old token no longer works
+    assert not Token.objects.filter(user=world.users["member"]).exists()
+
+
+def test_no_self_grant(world):
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.services import role_grant
+    from luoshi.core.errors import ServiceError
+
+    with pytest.raises(ServiceError):
+        role_grant(
+            by=world.users["district_admin"],
+            user=world.users["district_admin"],
+            role=Role.objects.get(code="branch_secretary"),
+            organization=world.b1,
+        )

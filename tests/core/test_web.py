@@ -163,3 +163,16 @@ def test_member_home_shows_their_branch_not_obligation_sections(world, login):
     page = login(world.users["member"]).get("/")
     text = page.content.decode()
     assert page.status_code == 200 and world.b1.name in text and "待我确认" not in text
+
+
+def test_refused_report_through_the_page_stores_no_file(world, login, settings):
+    from pathlib import Path
+
+    ob = world.obligations["b1"]
+    response = login(world.users["auditor"]).post(
+        f"/obligations/{ob.pk}/complete/",
+        {"note": "x", "files": [SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")]},
+    )
+    assert response.status_code == 403
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))

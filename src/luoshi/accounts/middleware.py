@@ -33,14 +33,27 @@ class RequireTwoFactorMiddleware:
     """A logged-in user who has a TOTP device, or whose role requires one, must pass the second step before
     any other page. Token (API) requests are checked when the token is issued."""
 
-    OPEN_PREFIXES = ("/accounts/", "/static/")
+    # Only what it takes to pass the second step (or leave). Everything else — the roles page, the
+    # password page — waits behind it: a stolen password alone must open nothing.
+    OPEN_URL_NAMES = (
+        "accounts:login",
+        "accounts:logout",
+        "accounts:otp_verify",
+        "accounts:otp_setup",
+        "accounts:language",
+    )
+    STATIC_PREFIX = "/static/"
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._open_paths = None
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and not request.path.startswith(self.OPEN_PREFIXES):
+        if self._open_paths is None:
+            self._open_paths = {reverse(name) for name in self.OPEN_URL_NAMES}
+        is_open = request.path in self._open_paths or request.path.startswith(self.STATIC_PREFIX)
+        if user.is_authenticated and not is_open:
             if not user.is_verified():
                 from django_otp import devices_for_user
 

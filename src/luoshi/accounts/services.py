@@ -11,6 +11,14 @@ from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 
 
+def tokens_revoke(user) -> None:
+    """End every API token of the user: after a password change, when two-factor is turned on, or when a
+    role that requires it is granted. A token issued under the old rules must not outlive them."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()  # a token is a credential, not a domain record
+
+
 def roles_sync() -> None:
     """Create or refresh the built-in roles (their names and permissions are code; custom roles are data)."""
     for code, (name, permissions, requires_2fa) in BUILTIN_ROLES.items():
@@ -27,6 +35,7 @@ def roles_sync() -> None:
             role.permissions = permissions
             role.requires_2fa = requires_2fa
             role.save()
+            data_changed()
 
 
 def user_create(*, username: str, password: str | None, display_name: str = "", email: str = "") -> User:
@@ -68,12 +77,16 @@ def role_grant(*, by: User | None, user: User, role: Role, organization) -> Role
             raise ServiceError(
                 _("You cannot grant a role with rights you do not hold yourself."), field="role"
             )
+    if by is not None and by.pk == user.pk:
+        raise ServiceError(_("You cannot grant a role to yourself."), field="username")
     try:
         with transaction.atomic():
             grant = RoleGrant.objects.create(user=user, role=role, organization=organization, granted_by=by)
     except IntegrityError:
         raise ServiceError(_("This user already holds this role on this organization.")) from None
     scoping.forget_grants(user)
+    if role.requires_2fa:
+        tokens_revoke(user)
     data_changed()
     return grant
 

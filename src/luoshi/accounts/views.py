@@ -118,6 +118,7 @@ def otp_setup(request):
         if device.verify_token(form.cleaned_data["token"].strip()):
             device.confirmed = True
             device.save()
+            services.tokens_revoke(request.user)  # API tokens now need the code too: issue new ones
             otp_login(request, device)
             messages.success(request, gettext("Two-factor login is on for your account."))
             return redirect("accounts:security")
@@ -156,6 +157,7 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        services.tokens_revoke(user)
         update_session_auth_hash(request, user)  # stay logged in on this device
         messages.success(request, gettext("Your password was changed."))
         return redirect("accounts:security")

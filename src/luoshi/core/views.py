@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from luoshi.accounts import scoping
 from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CREATE, OBLIGATIONS_VIEW, POLICIES_EDIT
 from luoshi.core import obligations as ob_services
 from luoshi.core import selectors
-from luoshi.core.attachments import attachment_add, blob_path
+from luoshi.core.attachments import blob_path
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.history import HISTORY_SOURCES, versions_of
 from luoshi.core.models import Attachment, EscalationPolicy, Notification
@@ -152,13 +151,13 @@ def obligation_complete(request, pk):
     obligation = selectors.obligation_get_visible(request.user, pk)
     form = CompleteForm(request.POST, request.FILES)
 
-    def complete():
-        with transaction.atomic():  # evidence and the report stand or fall together
-            for upload in form.cleaned_data["files"]:
-                attachment_add(upload=upload, user=request.user, subject=obligation)
-            ob_services.obligation_complete(
-                obligation=obligation, user=request.user, note=form.cleaned_data["note"]
-            )
+    def complete():  # the service checks rights before it stores any file
+        ob_services.obligation_complete(
+            obligation=obligation,
+            user=request.user,
+            note=form.cleaned_data["note"],
+            uploads=form.cleaned_data["files"],
+        )
 
     if form.is_valid() and attempt(form, complete):
         messages.success(request, gettext("Reported as done."))
