@@ -89,8 +89,10 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        key_file.chmod(0o600)
+        # Created readable by the owner only from the first byte, not chmod-ed afterwards.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(50))
     SECRET_KEY = key_file.read_text(encoding="utf-8").strip()
 elif len(SECRET_KEY) < 32:
     _fail("SECRET_KEY", "must be at least 32 characters")
@@ -300,6 +302,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Organizations, positions, obligations and the inbox, scoped to the caller's roles.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

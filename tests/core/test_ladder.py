@@ -153,9 +153,11 @@ def test_complete_and_waive_rules(world, item):
 
 def test_ladder_is_data_an_admin_can_change(world, item):
     """Editing the policy's rows changes what the sweep does; no code change."""
-    step = item.policy.steps.get(action=StepAction.CIRCULAR)
-    step.offset_days = 3
-    step.save()
+    from luoshi.core.obligations import policy_offsets_set
+
+    sweep_on(DUE + timedelta(days=1))  # warned; the circular would come on day 7
+    circular = item.policy.steps.get(action=StepAction.CIRCULAR)
+    policy_offsets_set(policy=item.policy, user=world.users["district_admin"], offsets={circular.order: 3})
     sweep_on(DUE + timedelta(days=3))
     assert rungs(item)[-1] == ("circular", "proposed")
 
@@ -175,3 +177,46 @@ def test_completing_is_for_the_unit_itself_not_those_above(world, item):
         obligation_complete(obligation=item, user=world.users["street_secretary"], note="代报")
     street_item = world.obligations["s1"]
     obligation_complete(obligation=street_item, user=world.users["street_secretary"], note="已完成")
+
+
+def test_waiving_withdraws_pending_proposals(world, item):
+    sweep_on(DUE + timedelta(days=7))
+    obligation_waive(obligation=item, user=world.users["street_secretary"], reason="任务取消")
+    circular = item.escalations.get(action=StepAction.CIRCULAR)
+    assert circular.status == "withdrawn" and circular.reason == "任务取消"
+    with pytest.raises(ServiceError):
+        escalation_decide(
+            escalation=circular, user=world.users["discipline_officer"], confirm=True, reason="x"
+        )
+
+
+def test_one_broken_obligation_does_not_stop_the_sweep(world, item, monkeypatch):
+    from luoshi.core import obligations
+
+    other = obligation_create(
+        kind="core.supervision_item", title="另一项", organization=world.b2, due_date=DUE
+    )
+    real = obligations._advance
+
+    def fragile(obligation, *args):
+        if obligation.pk == item.pk:
+            raise RuntimeError("broken record")
+        return real(obligation, *args)
+
+    monkeypatch.setattr(obligations, "_advance", fragile)
+    result = sweep_on(DUE + timedelta(days=1))
+    assert result.failed == 1 and result.examined == 1
+    assert Obligation.objects.get(pk=other.pk).state == "overdue"
+
+
+def test_new_secretary_takes_over_open_obligations(world, item):
+    from luoshi.orgs.models import Person
+    from luoshi.orgs.services import position_assign
+
+    successor = Person.objects.create(name="新书记")
+    position_assign(organization=world.b1, person=successor, kind="secretary", start_date=DUE)
+    item.refresh_from_db()
+    assert item.responsible == successor
+    # the predecessor's login no longer sees it through being responsible (only through a grant)
+    predecessor = world.users["branch_secretary"]  # the login of b1's first secretary
+    assert not Obligation.objects.filter(pk=item.pk, responsible__user=predecessor).exists()

@@ -120,3 +120,14 @@ def test_counts_for_many_siblings_use_one_range(world):
     assert [counts[b.pk]["overdue"] for b in branches] == [(i % 3) * (i % 2) for i in range(len(branches))]
     few = obligation_counts_by_subtree(branches[:3])
     assert [few[b.pk]["open"] for b in branches[:3]] == [0, 1, 2]
+
+
+def test_no_renewal_obligation_for_a_root(world):
+    today = timezone.localdate()
+    Term.objects.filter(organization=world.district, ended_on=None).update(
+        renewal_due=today + timedelta(days=10)
+    )
+    run_syncs()
+    assert not Obligation.objects.filter(
+        organization=world.district, policy__kind="orgs.term_renewal"
+    ).exists()

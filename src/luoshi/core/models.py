@@ -248,6 +248,7 @@ class EscalationStatus(models.TextChoices):
     PROPOSED = "proposed", _("Awaiting confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
+    WITHDRAWN = "withdrawn", _("Withdrawn (obligation waived)")
 
 
 class Escalation(NoDeleteModel):

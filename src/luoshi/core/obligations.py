@@ -9,6 +9,7 @@ The ladders become rows (EscalationPolicy/EscalationStep) after migrate, editabl
 sweep reads the rows, never the defaults. Nothing outside this module touches an obligation's state.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -38,6 +39,7 @@ from luoshi.core.models import (
 )
 from luoshi.core.notifications import notify, users_holding
 
+log = logging.getLogger(__name__)
 A = StepAction
 # Defaults a module may pass to register_kind; the rows they create are what the sweep uses.
 STANDARD_LADDER = [(-3, A.REMIND), (1, A.WARN), (7, A.CIRCULAR), (14, A.NAMED_CRITICISM)]
@@ -208,11 +210,12 @@ class SweepResult:
     warnings: int = 0
     proposals: int = 0
     became_overdue: int = 0
+    failed: int = 0
 
     def __str__(self):
         return (
             f"examined {self.examined}, overdue {self.became_overdue}, reminders {self.reminders}, "
-            f"warnings {self.warnings}, proposals {self.proposals}"
+            f"warnings {self.warnings}, proposals {self.proposals}, failed {self.failed}"
         )
 
 
@@ -231,17 +234,25 @@ def obligation_sweep(*, today: date | None = None) -> SweepResult:
             "id", flat=True
         )
     )
-    for obligation_id in due_ids:
-        with transaction.atomic():
-            obligation = (
-                Obligation.objects.select_for_update(of=("self",))
-                .select_related("policy", "organization", "responsible__user")
-                .get(pk=obligation_id)
-            )
-            _advance(obligation, _steps(obligation.policy, cache), today, result)
-        result.examined += 1
-    if result.examined:
-        data_changed()
+    try:
+        for obligation_id in due_ids:
+            try:
+                with transaction.atomic():
+                    obligation = (
+                        Obligation.objects.select_for_update(of=("self",))
+                        .select_related("policy", "organization", "responsible__user")
+                        .get(pk=obligation_id)
+                    )
+                    _advance(obligation, _steps(obligation.policy, cache), today, result)
+            except Exception:
+                # One broken record (a deleted user, a bad ladder) must not hold up all the others.
+                log.exception("sweep: obligation %s could not be advanced", obligation_id)
+                result.failed += 1
+                continue
+            result.examined += 1
+    finally:
+        if result.examined:
+            data_changed()
     return result
 
 
@@ -325,12 +336,14 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
     if not reason:
         raise ServiceError(_("Give a reason for the decision."), field="reason")
     with transaction.atomic():
-        escalation = (
-            Escalation.objects.select_for_update(of=("self",))
-            .select_related("obligation__organization")
-            .get(pk=escalation.pk)
+        # The obligation first, then its escalation: the same lock order as _close, so a decision and a
+        # closing at the same moment queue instead of one overwriting the other.
+        obligation = (
+            Obligation.objects.select_for_update(of=("self",))
+            .select_related("organization", "policy")
+            .get(pk=escalation.obligation_id)
         )
-        obligation = escalation.obligation
+        escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
         if not scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, obligation.organization.path, above=True):
             raise NotPermitted()
         if escalation.status != EscalationStatus.PROPOSED:
@@ -344,7 +357,7 @@ def escalation_decide(*, escalation: Escalation, user, confirm: bool, reason: st
             steps = _steps(obligation.policy)
             upcoming = _next_action_on(obligation, steps, waiting=False)
             obligation.next_action_on = max(upcoming, today) if upcoming else None
-            obligation.save()
+            obligation.save(update_fields=["next_action_on"])
     data_changed()
     notify(
         _unit_users(obligation),
@@ -472,5 +485,14 @@ def _close(obligation: Obligation, state: str, *, user, note: str) -> Obligation
         obligation.closing_note = note
         obligation.next_action_on = None
         obligation.save()
+        if state == ObligationState.WAIVED:
+            # Nothing is owed any more, so no consequence may follow: pending proposals are withdrawn.
+            # (A late completion keeps them: it was still late, and the decider sees that it is done.)
+            for pending in obligation.escalations.filter(status=EscalationStatus.PROPOSED):
+                pending.status = EscalationStatus.WITHDRAWN
+                pending.decided_by = user
+                pending.decided_at = timezone.now()
+                pending.reason = note
+                pending.save()
     data_changed()
     return obligation

@@ -2,6 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -112,7 +113,7 @@ class PositionKind(models.TextChoices):
 
 class PositionQuerySet(NoDeleteQuerySet):
     def current(self, on: date | None = None):
-        on = on or date.today()
+        on = on or timezone.localdate()
         return self.filter(start_date__lte=on).filter(
             models.Q(end_date__isnull=True) | models.Q(end_date__gt=on)
         )

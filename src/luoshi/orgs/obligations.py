@@ -33,8 +33,12 @@ def term_renewal_sync(*, today) -> int:
         )
     )
     created = 0
+    # A root organization's renewal is its superior's business, outside this installation: no one here
+    # stands above it to decide on consequences, so it would climb to a proposal nobody can see.
     due_terms = Term.objects.filter(
-        ended_on=None, renewal_due__lte=today + timedelta(days=TERM_RENEWAL_LEAD_DAYS)
+        ended_on=None,
+        renewal_due__lte=today + timedelta(days=TERM_RENEWAL_LEAD_DAYS),
+        organization__parent__isnull=False,
     ).select_related("organization")
     for term in due_terms:
         if str(term.pk) in have:

@@ -100,11 +100,20 @@ def term_start(*, organization: Organization, start_date: date, user=None) -> Te
 
 @transaction.atomic
 def position_assign(*, organization: Organization, person: Person, kind: str, start_date: date) -> Position:
-    """Appoint a person; a new secretary ends the sitting one's position the same day."""
+    """Appoint a person. A new secretary ends the sitting one's position the same day and takes over, as
+    first responsible person, the unit's open obligations that were the predecessor's."""
+    from luoshi.core.models import Obligation
+
     if kind == PositionKind.SECRETARY:
-        Position.objects.filter(organization=organization, kind=kind, end_date=None).update(
-            end_date=start_date
-        )
+        sitting = list(Position.objects.filter(organization=organization, kind=kind, end_date=None))
+        for position in sitting:  # one by one, so each keeps its history
+            position.end_date = start_date
+            position.save()
+        for obligation in Obligation.objects.active().filter(
+            organization=organization, responsible_id__in=[p.person_id for p in sitting]
+        ):
+            obligation.responsible = person
+            obligation.save()
     term = Term.objects.filter(organization=organization, ended_on=None).first()
     data_changed()
     return Position.objects.create(

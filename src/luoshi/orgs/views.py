@@ -17,10 +17,11 @@ def tree(request):
     if not roots:
         raise Http404
     counts = {}
-    for depth in {root.depth for root in roots}:
-        counts.update(selectors.obligation_counts_by_subtree([r for r in roots if r.depth == depth]))
+    counted = [r for r in roots if has_perm_on(request.user, OBLIGATIONS_VIEW, r.path)]
+    for depth in {root.depth for root in counted}:
+        counts.update(selectors.obligation_counts_by_subtree([r for r in counted if r.depth == depth]))
     secretaries = selectors.secretaries_of([r.pk for r in roots])
-    rows = [(r, secretaries.get(r.pk), counts[r.pk]) for r in roots]
+    rows = [(r, secretaries.get(r.pk), counts.get(r.pk)) for r in roots]
     return render(request, "orgs/roots.html", {"rows": rows})
 
 
