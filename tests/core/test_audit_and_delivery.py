@@ -174,3 +174,33 @@ def test_refused_webhook_raises_so_the_queue_retries(world, settings):
             post_webhook("x", url=f"http://127.0.0.1:{server.server_port}/")
     finally:
         server.shutdown()
+
+
+def test_history_names_related_records_in_a_fixed_number_of_queries(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from luoshi.orgs.models import Person, PositionKind
+    from luoshi.orgs.services import position_assign
+
+    ob = world.obligations["b1"]
+    client = login(world.users["auditor"])
+    position_assign(
+        organization=world.b1,
+        person=Person.objects.create(name="接任书记甲"),
+        kind=PositionKind.SECRETARY,
+        start_date=ob.due_date,
+    )
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(f"/history/obligation/{ob.pk}/")
+    assert "接任书记甲" in page.content.decode()  # the responsible person by name, not by id
+    for name in ("接任书记乙", "接任书记丙", "接任书记丁"):
+        position_assign(
+            organization=world.b1,
+            person=Person.objects.create(name=name),
+            kind=PositionKind.SECRETARY,
+            start_date=ob.due_date,
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"/history/obligation/{ob.pk}/")
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -20,21 +20,35 @@ def _shown(model, field_name):
     return field if field.editable else None
 
 
-def _display(field, value):
-    """A value as the user knows it: a choice's label, a related record's name."""
+def _display(field, value, names: dict):
+    """A value as the user knows it: a choice's label, a related record's name (from `names`)."""
     if value is None or value == "":
         return value
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.is_relation:
-        related = field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else value
+        return names.get((field.related_model, value), value)
     return value
 
 
+def _related_names(raw_changes) -> dict:
+    """(model, pk) -> str for every related record named in the changes: one query per related model."""
+    wanted: dict = {}
+    for field, old, new in raw_changes:
+        if field.is_relation:
+            wanted.setdefault(field.related_model, set()).update(v for v in (old, new) if v not in (None, ""))
+    names = {}
+    for model, pks in wanted.items():
+        for obj in model._default_manager.filter(pk__in=pks):
+            names[(model, obj.pk)] = str(obj)
+    return names
+
+
 def versions_of(record) -> list[Version]:
+    """Every version, newest first, each with its changes against the one before. A fixed number of
+    queries whatever the number of versions."""
     rows = list(record.history.all().select_related("history_user").order_by("-history_date", "-history_id"))
-    versions = []
+    raw = []
     for index, row in enumerate(rows):
         older = rows[index + 1] if index + 1 < len(rows) else None
         changes = []
@@ -42,11 +56,16 @@ def versions_of(record) -> list[Version]:
             for change in row.diff_against(older).changes:
                 field = _shown(type(record), change.field)
                 if field is not None:
-                    changes.append(
-                        (field.verbose_name, _display(field, change.old), _display(field, change.new))
-                    )
+                    changes.append((field, change.old, change.new))
+        raw.append((row, changes))
+    names = _related_names(change for _row, changes in raw for change in changes)
+    versions = []
+    for row, changes in raw:
+        shown = [
+            (f.verbose_name, _display(f, old, names), _display(f, new, names)) for f, old, new in changes
+        ]
         kind = {"+": "created", "~": "changed", "-": "removed"}[row.history_type]
-        versions.append(Version(when=row.history_date, who=row.history_user, kind=kind, changes=changes))
+        versions.append(Version(when=row.history_date, who=row.history_user, kind=kind, changes=shown))
     return versions
 
 
