@@ -1,6 +1,6 @@
 from django.http import Http404
 
-from luoshi.accounts.models import Role, RoleGrant
+from luoshi.accounts.models import RoleGrant
 
 
 def grant_get_visible(user, pk) -> RoleGrant:
@@ -23,7 +23,3 @@ def grant_list_visible(user, *, include_revoked=False, search=""):
             | Q(organization__name__icontains=search)
         )
     return qs.order_by("organization__path", "role_id", "user__username")
-
-
-def roles_for_granting():
-    return list(Role.objects.order_by("id"))

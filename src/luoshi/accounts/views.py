@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from luoshi.accounts import scoping, selectors, services
 from luoshi.accounts.models import Role, User
 from luoshi.accounts.permissions import ROLES_GRANT
-from luoshi.core.errors import NotPermitted, ServiceError
+from luoshi.core.errors import NotPermitted, ServiceError, attempt
 
 
 def _safe_next(request, default="core:home"):
@@ -213,22 +213,23 @@ def grants(request):
         raise Http404
     creating = request.method == "POST" and "new_username" in request.POST
     user_form = NewUserForm(request.POST if creating else None)
-    if creating and user_form.is_valid():
-        try:
-            created = services.user_create_by(
-                by=request.user,
-                username=user_form.cleaned_data["new_username"],
-                password=user_form.cleaned_data["password"],
-                display_name=user_form.cleaned_data["display_name"],
-                email=user_form.cleaned_data["email"],
-            )
-        except NotPermitted:
-            raise Http404 from None
-        except ServiceError as exc:
-            user_form.add_error(exc.field if exc.field in user_form.fields else None, exc.message)
-        else:
-            messages.success(request, _t_created(created))
-            return redirect(f"{request.path}?username={created.username}")
+    made = {}
+
+    def create_user():
+        made["user"] = services.user_create_by(
+            by=request.user,
+            username=user_form.cleaned_data["new_username"],
+            password=user_form.cleaned_data["password"],
+            display_name=user_form.cleaned_data["display_name"],
+            email=user_form.cleaned_data["email"],
+        )
+
+    if creating and user_form.is_valid() and attempt(user_form, create_user):
+        created = made["user"]
+        messages.success(
+            request, gettext("User %(user)s created. Now give them a role.") % {"user": created.label}
+        )
+        return redirect(f"{request.path}?username={created.username}")
     form = GrantForm(
         None if creating else (request.POST or None), initial={"username": request.GET.get("username", "")}
     )
@@ -242,16 +243,16 @@ def grants(request):
         if org is None:
             form.add_error("organization", _("No organization with this name or code in your scope."))
         if user is not None and org is not None:
-            try:
-                grant = services.role_grant(
+            granted = {}
+
+            def grant():
+                granted["grant"] = services.role_grant(
                     by=request.user, user=user, role=form.cleaned_data["role"], organization=org
                 )
-            except NotPermitted:
-                form.add_error("organization", _("You cannot grant roles on this organization."))
-            except ServiceError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, gettext("Granted: %(grant)s") % {"grant": grant})
+
+            denied = ("organization", _("You cannot grant roles on this organization."))
+            if attempt(form, grant, denied=denied):
+                messages.success(request, gettext("Granted: %(grant)s") % {"grant": granted["grant"]})
                 return redirect("accounts:grants")
     show_revoked = request.GET.get("revoked") == "1"
     page = Paginator(
@@ -266,10 +267,6 @@ def grants(request):
         {"form": form, "user_form": user_form, "page": page, "show_revoked": show_revoked},
         status=400 if form.errors or user_form.errors else 200,
     )
-
-
-def _t_created(user) -> str:
-    return gettext("User %(user)s created. Now give them a role.") % {"user": user.label}
 
 
 @login_required

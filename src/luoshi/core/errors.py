@@ -1,3 +1,6 @@
+from django.core.exceptions import PermissionDenied
+
+
 class ServiceError(Exception):
     """A rule of the domain refused the operation; `message` is for the user (already translatable)."""
 
@@ -9,3 +12,20 @@ class ServiceError(Exception):
 
 class NotPermitted(Exception):
     """The user may see the record but not do this to it (views answer 403; outside scope is 404 earlier)."""
+
+
+def attempt(form, call, *, denied=None) -> bool:
+    """Run a service call for a valid form. A broken rule becomes a form error (the typed input stays);
+    a missing right is 403 (the record is visible, so its existence is no secret), or the form error
+    `denied` = (field, message) where the form itself chose the target."""
+    try:
+        call()
+    except NotPermitted:
+        if denied is None:
+            raise PermissionDenied from None
+        form.add_error(*denied)
+        return False
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return False
+    return True

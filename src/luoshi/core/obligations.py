@@ -80,10 +80,6 @@ def run_syncs(today: date | None = None) -> None:
         func(today=today or timezone.localdate())
 
 
-def registered_kinds() -> dict[str, KindSpec]:
-    return dict(_KINDS)
-
-
 def policies_sync() -> int:
     """Create the policy rows of every registered kind that has none yet. Edited ladders are kept as they are."""
     created = 0

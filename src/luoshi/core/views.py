@@ -17,7 +17,7 @@ from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CREATE, OBLIGATI
 from luoshi.core import obligations as ob_services
 from luoshi.core import selectors
 from luoshi.core.attachments import blob_path
-from luoshi.core.errors import NotPermitted, ServiceError
+from luoshi.core.errors import NotPermitted, ServiceError, attempt
 from luoshi.core.history import HISTORY_SOURCES, versions_of
 from luoshi.core.models import Attachment, EscalationPolicy, Notification
 from luoshi.orgs.selectors import organization_get_visible, organization_roots_visible
@@ -56,23 +56,6 @@ class SupervisionItemForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     detail = forms.CharField(label=_("Detail"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
-def attempt(form, call, *, denied=None) -> bool:
-    """Run a service call for a valid form. A broken rule becomes a form error (the typed input stays);
-    a missing right is 403 (the record is visible, so its existence is no secret), or the form error
-    `denied` = (field, message) where the form itself chose the target."""
-    try:
-        call()
-    except NotPermitted:
-        if denied is None:
-            raise PermissionDenied from None
-        form.add_error(*denied)
-        return False
-    except ServiceError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return False
-    return True
 
 
 @login_required

@@ -23,7 +23,7 @@ from luoshi.demo import names
 from luoshi.orgs.idcard import check_digit
 from luoshi.orgs.models import Organization, OrgKind, Person, Position, PositionKind, Term
 from luoshi.orgs.services import add_years, term_years
-from luoshi.orgs.tree import child_path, segment
+from luoshi.orgs.tree import child_path, depth_of, segment
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class Builder:
                     kind=kind,
                     parent=parent,
                     path=path,
-                    depth=len(path) // 6,
+                    depth=depth_of(path),
                     holds_members=holds,
                 )
             )

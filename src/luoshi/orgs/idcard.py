@@ -17,10 +17,6 @@ def birth_date_of(national_id: str) -> date:
     return date(int(national_id[6:10]), int(national_id[10:12]), int(national_id[12:14]))
 
 
-def sex_of(national_id: str) -> str:
-    return "M" if int(national_id[16]) % 2 else "F"
-
-
 def national_id_errors(value: str) -> list[str]:
     """Every problem with a national ID, in the user's language; empty when it is valid."""
     if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from luoshi.core.cache import data_changed
 from luoshi.core.errors import ServiceError
 from luoshi.orgs.models import Organization, OrgKind, Person, Position, PositionKind, Term, TermRule
-from luoshi.orgs.tree import child_path, segment
+from luoshi.orgs.tree import child_path, depth_of, segment
 
 # Which kinds may sit under which (a branch may also sit directly under a street, e.g. an office branch).
 ALLOWED_PARENTS = {
@@ -56,7 +56,7 @@ def organization_create(
         code=code,
         parent=parent,
         path=path,
-        depth=len(path) // 6,
+        depth=depth_of(path),
         holds_members=holds_members,
     )
 
