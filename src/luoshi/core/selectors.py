@@ -121,7 +121,7 @@ def home_for(user, today: date | None = None) -> Home:
             :SECTION_LIMIT
         ]
     )
-    _attach_next_steps(home.due_soon + home.overdue + home.escalated)
+    attach_next_steps(home.due_soon + home.overdue + home.escalated)
     home.units_parent, home.units = unit_counts_for(user, today)
     return home
 
@@ -154,7 +154,7 @@ def unit_counts_for(user, today: date) -> tuple[Organization | None, list]:
     return parent, rows
 
 
-def _attach_next_steps(obligations) -> None:
+def attach_next_steps(obligations) -> None:
     """Set `.upcoming` = (step, date) on each obligation, with the ladders read in one query."""
     policy_ids = {o.policy_id for o in obligations}
     steps: dict[int, list] = {pid: [] for pid in policy_ids}

@@ -84,7 +84,7 @@ def obligation_list(request):
         search=request.GET.get("q", ""),
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    selectors._attach_next_steps(page.object_list)
+    selectors.attach_next_steps(page.object_list)
     return render(
         request,
         "core/obligation_list.html",
