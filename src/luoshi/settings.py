@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "luoshi.core",
     "luoshi.orgs",
     "luoshi.accounts",
+    "luoshi.duty",
     "luoshi.demo",
 ]
 

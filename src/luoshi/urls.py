@@ -4,5 +4,6 @@ urlpatterns = [
     path("", include("luoshi.core.urls")),
     path("orgs/", include("luoshi.orgs.urls")),
     path("accounts/", include("luoshi.accounts.urls")),
+    path("duty/", include("luoshi.duty.urls")),
     path("api/", include("luoshi.api_urls")),
 ]

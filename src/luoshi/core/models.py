@@ -151,11 +151,15 @@ class ObligationState(models.TextChoices):
     OPEN = "open", _("Open")
     OVERDUE = "overdue", _("Overdue")
     ESCALATED = "escalated", _("Escalated")
+    SUBMITTED = "submitted", _("Awaiting acceptance")
     DONE = "done", _("Done")
     WAIVED = "waived", _("Waived")
 
 
 ACTIVE_STATES = (ObligationState.OPEN, ObligationState.OVERDUE, ObligationState.ESCALATED)
+# Not yet closed: the active states, plus a report waiting for the superior's acceptance (the ladder holds,
+# since the unit has done its part; a return puts it back where it was).
+UNCLOSED_STATES = (*ACTIVE_STATES, ObligationState.SUBMITTED)
 
 
 class ObligationQuerySet(NoDeleteQuerySet):
@@ -240,7 +244,12 @@ class Obligation(NoDeleteModel):
 
     @property
     def is_active(self):
+        """On its ladder: open, overdue or escalated."""
         return self.state in ACTIVE_STATES
+
+    @property
+    def is_unclosed(self):
+        return self.state in UNCLOSED_STATES
 
 
 class EscalationStatus(models.TextChoices):

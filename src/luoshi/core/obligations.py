@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import (
@@ -29,6 +30,7 @@ from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import (
     ACTIVE_STATES,
+    UNCLOSED_STATES,
     Escalation,
     EscalationPolicy,
     EscalationStatus,
@@ -183,6 +185,70 @@ def obligation_create(
         obligation=obligation,
     )
     return obligation
+
+
+def obligations_create_many(
+    *, kind: str, items, created_by=None, notice_title=None, notice_body=None
+) -> list[Obligation]:
+    """Open many obligations of one kind at once (a task sent to every branch of a province): one insert
+    per batch, the responsible person defaulting to each unit's sitting secretary, and one inbox message per
+    unit whose secretary has a login. `items` are (organization, title, due_date, subject) tuples."""
+    from luoshi.orgs.selectors import sitting_secretaries
+
+    items = list(items)
+    if not items:
+        return []
+    policy = policy_for(kind)
+    steps = _steps(policy)
+    subject_type = None
+    secretaries = sitting_secretaries([org for org, *_rest in items])
+    rows = []
+    for organization, title, due_date, subject in items:
+        obligation = Obligation(
+            policy=policy,
+            title=title,
+            organization=organization,
+            responsible=secretaries.get(organization.pk),
+            due_date=due_date,
+            created_by=created_by,
+        )
+        if subject is not None:
+            subject_type = subject_type or ContentType.objects.get_for_model(subject)
+            obligation.subject_type = subject_type
+            obligation.subject_id = str(subject.pk)
+        obligation.next_action_on = _next_action_on(obligation, steps, waiting=False)
+        rows.append(obligation)
+    rows = bulk_create_with_history(rows, Obligation, batch_size=2000, default_user=created_by)
+    data_changed()
+    for row in rows:
+        person = row.responsible
+        if person is not None and person.user_id:
+            notify(
+                [person.user],
+                title=notice_title or _("New obligation: %(title)s"),
+                body=notice_body or _("%(unit)s, due %(due)s."),
+                values={"title": row.title, "unit": row.organization.name, "due": row.due_date.isoformat()},
+                obligation=row,
+            )
+    return rows
+
+
+def obligations_subject_set(pairs) -> None:
+    """Point obligations created without a subject at their records ((obligation, record) pairs), for a
+    module whose record needs its obligation's id before it can be saved."""
+    pairs = list(pairs)
+    if not pairs:
+        return
+    content_type = ContentType.objects.get_for_model(pairs[0][1])
+    for obligation, record in pairs:
+        obligation.subject_type = content_type
+        obligation.subject_id = str(record.pk)
+    bulk_update_with_history(
+        [obligation for obligation, _record in pairs],
+        Obligation,
+        ["subject_type", "subject_id"],
+        batch_size=2000,
+    )
 
 
 def _unit_users(obligation: Obligation) -> list:
@@ -456,6 +522,46 @@ def obligation_mark_done(*, obligation: Obligation, user=None, note: str = "") -
     return _close(obligation, ObligationState.DONE, user=user, note=note)
 
 
+def obligation_submit(*, obligation: Obligation, user=None, note: str = "") -> Obligation:
+    """The unit has reported it finished; the superior's acceptance is awaited. The ladder holds meanwhile:
+    a superior slow to accept must not make the unit climb it. For the owning module, which has checked
+    who may report."""
+    with transaction.atomic():
+        obligation = Obligation.objects.select_for_update(of=("self",)).get(pk=obligation.pk)
+        if obligation.state not in ACTIVE_STATES:
+            raise ServiceError(_("This obligation is not open."))
+        obligation.state = ObligationState.SUBMITTED
+        obligation.next_action_on = None
+        obligation.save()
+    data_changed()
+    return obligation
+
+
+def obligation_return(*, obligation: Obligation, user=None, reason: str = "", today: date | None = None):
+    """The superior did not accept the report: the obligation goes back on its ladder where it was (overdue
+    if its date has passed, escalated if a consequence was proposed before)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        obligation = (
+            Obligation.objects.select_for_update(of=("self",)).select_related("policy").get(pk=obligation.pk)
+        )
+        if obligation.state != ObligationState.SUBMITTED:
+            raise ServiceError(_("Only a report awaiting acceptance can be returned."))
+        proposals = obligation.escalations.exclude(action__in=StepAction.automatic())
+        if proposals.exists():
+            obligation.state = ObligationState.ESCALATED
+        elif today > obligation.due_date:
+            obligation.state = ObligationState.OVERDUE
+        else:
+            obligation.state = ObligationState.OPEN
+        waiting = proposals.filter(status=EscalationStatus.PROPOSED).exists()
+        upcoming = _next_action_on(obligation, _steps(obligation.policy), waiting=waiting)
+        obligation.next_action_on = max(upcoming, today) if upcoming else None
+        obligation.save()
+    data_changed()
+    return obligation
+
+
 def obligation_waive(*, obligation: Obligation, user, reason: str) -> Obligation:
     """A superior waives an obligation (no longer owed), with a reason."""
     reason = (reason or "").strip()
@@ -473,7 +579,7 @@ def _close(obligation: Obligation, state: str, *, user, note: str) -> Obligation
             .select_related("organization")
             .get(pk=obligation.pk)
         )
-        if obligation.state not in ACTIVE_STATES:
+        if obligation.state not in UNCLOSED_STATES:
             raise ServiceError(_("This obligation is already closed."))
         obligation.state = state
         obligation.closed_at = timezone.now()

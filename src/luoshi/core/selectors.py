@@ -240,7 +240,7 @@ def obligation_detail(user, obligation: Obligation):
     path = obligation.organization.path
     can = {
         "complete": can_complete(user, obligation),
-        "waive": obligation.is_active and scoping.has_perm_on(user, OBLIGATIONS_WAIVE, path, above=True),
+        "waive": obligation.is_unclosed and scoping.has_perm_on(user, OBLIGATIONS_WAIVE, path, above=True),
         "decide": scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, path, above=True),
         "history": scoping.has_perm_on(user, AUDIT_VIEW, path),
     }

@@ -1,6 +1,5 @@
 """Reads of the organization tree. Every function takes the user and stays inside their scope."""
 
-import os
 from collections import defaultdict
 
 from django.db.models import Count, Q
@@ -10,7 +9,7 @@ from django.utils import timezone
 
 from luoshi.core.models import ACTIVE_STATES, Obligation
 from luoshi.orgs.models import Organization, Position, PositionKind, Term
-from luoshi.orgs.tree import SEGMENT, ancestor_paths, subtree_q
+from luoshi.orgs.tree import ancestor_paths, common_ancestor_path, subtree_q
 
 
 def organization_get_visible(user, pk) -> Organization:
@@ -51,6 +50,25 @@ def secretaries_of(org_ids) -> dict[int, object]:
     return {p.organization_id: p.person for p in rows.select_related("person")}
 
 
+def sitting_secretaries(orgs) -> dict[int, object]:
+    """organization id -> sitting secretary (Person) for many organizations: an id list when few, one range
+    scan over their nearest common ancestor's subtree when many (no parameter limit on either database)."""
+    orgs = list(orgs)
+    if len(orgs) <= 500:
+        return secretaries_of(org.pk for org in orgs)
+    wanted = {org.pk for org in orgs}
+    common = common_ancestor_path(org.path for org in orgs)
+    rows = (
+        Position.objects.current()
+        .filter(subtree_q([common], field="organization__path") if common else Q())
+        .filter(kind=PositionKind.SECRETARY)
+        .select_related("person")
+    )
+    return {
+        p.organization_id: p.person for p in rows.iterator(chunk_size=5000) if p.organization_id in wanted
+    }
+
+
 def current_terms_of(org_ids) -> dict[int, Term]:
     return {
         t.organization_id: t for t in Term.objects.filter(organization_id__in=list(org_ids), ended_on=None)
@@ -78,8 +96,7 @@ def obligation_counts_by_subtree(nodes: list[Organization], today=None) -> dict[
     else:
         # Many nodes (a province's 1,700 streets): one range over their common ancestor's subtree instead of
         # a range per node; the grouping below drops rows of any sibling not in the list.
-        common = os.path.commonprefix([node.path for node in nodes])
-        common = common[: len(common) // SEGMENT * SEGMENT]
+        common = common_ancestor_path(node.path for node in nodes)
         q = subtree_q([common], field="organization__path") if common else Q()
     rows = (
         Obligation.objects.filter(q, state__in=ACTIVE_STATES)

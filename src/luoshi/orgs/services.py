@@ -76,7 +76,7 @@ def add_years(day: date, years: int) -> date:
 @transaction.atomic
 def term_start(*, organization: Organization, start_date: date, user=None) -> Term:
     """Record an election: the current term ends, a new one starts, and its renewal date follows the rule."""
-    from luoshi.core.models import Obligation
+    from luoshi.core.models import UNCLOSED_STATES, Obligation
     from luoshi.core.obligations import obligation_mark_done
     from luoshi.orgs.obligations import TERM_RENEWAL
 
@@ -86,7 +86,7 @@ def term_start(*, organization: Organization, start_date: date, user=None) -> Te
             raise ServiceError(_("A new term must start after the current one."), field="start_date")
         current.ended_on = start_date
         current.save()
-        for obligation in Obligation.objects.active().filter(
+        for obligation in Obligation.objects.filter(state__in=UNCLOSED_STATES).filter(
             policy__kind=TERM_RENEWAL, subject_id=str(current.pk), organization=organization
         ):
             obligation_mark_done(obligation=obligation, user=user, note=str(_("New term elected.")))
@@ -102,14 +102,14 @@ def term_start(*, organization: Organization, start_date: date, user=None) -> Te
 def position_assign(*, organization: Organization, person: Person, kind: str, start_date: date) -> Position:
     """Appoint a person. A new secretary ends the sitting one's position the same day and takes over, as
     first responsible person, the unit's open obligations that were the predecessor's."""
-    from luoshi.core.models import Obligation
+    from luoshi.core.models import UNCLOSED_STATES, Obligation
 
     if kind == PositionKind.SECRETARY:
         sitting = list(Position.objects.filter(organization=organization, kind=kind, end_date=None))
         for position in sitting:  # one by one, so each keeps its history
             position.end_date = start_date
             position.save()
-        for obligation in Obligation.objects.active().filter(
+        for obligation in Obligation.objects.filter(state__in=UNCLOSED_STATES).filter(
             organization=organization, responsible_id__in=[p.person_id for p in sitting]
         ):
             obligation.responsible = person

@@ -6,6 +6,8 @@ so "this subtree" is one range scan on the unique index: path >= P and path < P+
 width). No LIKE, whose index use differs between the two databases.
 """
 
+import os
+
 from django.db.models import Q
 
 SEGMENT = 6  # digits per level: up to 999,999 children under one parent
@@ -34,6 +36,13 @@ def subtree_bounds(path: str) -> tuple[str, str]:
 def ancestor_paths(path: str) -> list[str]:
     """The paths of every ancestor of `path`, root first, itself excluded."""
     return [path[:end] for end in range(SEGMENT, len(path), SEGMENT)]
+
+
+def common_ancestor_path(paths) -> str:
+    """The path of the deepest organization whose subtree holds all of `paths` ("" when they have no
+    common root)."""
+    common = os.path.commonprefix(list(paths))
+    return common[: len(common) - len(common) % SEGMENT]
 
 
 def minimal_cover(paths) -> list[str]:

@@ -1,0 +1,1 @@
+"""Word documents (GB/T 9704 layout)."""

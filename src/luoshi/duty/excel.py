@@ -1,0 +1,3 @@
+"""Excel."""
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,514 @@
+"""Reads of the duty app, always through the models' `visible_to(user)`: fetches answer 404 for missing
+and forbidden alike. The cascade, the ledger and the per-street table are a fixed number of queries
+whatever the number of organizations."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from luoshi.accounts import scoping
+from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE, OBLIGATIONS_CREATE, OBLIGATIONS_VIEW
+from luoshi.core.models import Attachment, Escalation, StepAction
+from luoshi.duty.models import (
+    Assignment,
+    Letter,
+    LetterCopy,
+    LetterTarget,
+    NodeState,
+    Report,
+    TargetProgress,
+    TargetStatus,
+    Task,
+    WorkPlan,
+)
+from luoshi.duty.obligations import LETTER_SIGNATURE, LETTER_TARGET, TASK_ASSIGNMENT
+from luoshi.orgs.models import Organization, OrgKind, PositionKind
+from luoshi.orgs.tree import subtree_bounds, subtree_q
+
+
+def _get(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# --- Letters -------------------------------------------------------------------------------------------
+
+
+def letter_get_visible(user, pk) -> Letter:
+    return _get(Letter.objects.visible_to(user).select_related("issuer", "created_by"), pk)
+
+
+def copy_get_visible(user, pk) -> LetterCopy:
+    return _get(
+        LetterCopy.objects.visible_to(user).select_related(
+            "letter__issuer", "organization", "signatory", "signed_by", "signing_obligation"
+        ),
+        pk,
+    )
+
+
+def progress_get_visible(user, pk) -> TargetProgress:
+    return _get(
+        TargetProgress.objects.visible_to(user).select_related(
+            "copy__letter__issuer", "copy__organization", "target", "obligation__responsible", "updated_by"
+        ),
+        pk,
+    )
+
+
+def target_get_visible(user, pk) -> LetterTarget:
+    target = _get(LetterTarget.objects.select_related("letter__issuer"), pk)
+    letter_get_visible(user, target.letter_id)  # 404 unless its letter is visible
+    return target
+
+
+def copy_progress(copy: LetterCopy) -> list[TargetProgress]:
+    """A signed copy's targets with their progress (the targets alone before signing)."""
+    if copy.is_signed:
+        return list(copy.progress.select_related("target", "obligation").order_by("target__order"))
+    return [TargetProgress(copy=copy, target=t) for t in copy.letter.targets.order_by("order")]
+
+
+def letters_issued_visible(user):
+    """Letters issued (or drafted) by organizations in the user's scope, with their signing progress."""
+    qs = Letter.objects.filter(scope_q_view(user, "issuer__path"), archived_at=None)
+    return qs.select_related("issuer").annotate(
+        copies_total=Count("copies", distinct=True),
+        copies_signed=Count("copies", filter=Q(copies__signed_at__isnull=False), distinct=True),
+    )
+
+
+def scope_q_view(user, field: str) -> Q:
+    return scoping.scope_q(user, OBLIGATIONS_VIEW, field=field)
+
+
+def own_unit_ids(user) -> list[int]:
+    """The units the user answers for: where they sit as secretary, or hold 'report done' on the unit itself."""
+    ids = {g.organization_id for g in scoping.grants_of(user) if OBLIGATIONS_COMPLETE in g.permissions}
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    if person is not None:
+        ids |= set(
+            person.positions.current()
+            .filter(kind=PositionKind.SECRETARY)
+            .values_list("organization_id", flat=True)
+        )
+    return sorted(ids)
+
+
+def copies_mine(user):
+    """The copies of letters sent to the user's own units, signed or waiting for their signature."""
+    return (
+        LetterCopy.objects.filter(organization_id__in=own_unit_ids(user), issued_at__isnull=False)
+        .select_related("letter__issuer", "organization")
+        .annotate(
+            targets_total=Count("progress", distinct=True),
+            targets_met=Count("progress", filter=Q(progress__status=TargetStatus.MET), distinct=True),
+        )
+        .order_by("-letter__year", "-letter_id")
+    )
+
+
+def letter_copies(user, letter: Letter, *, status: str = ""):
+    """The letter's copies the user may see; status 'unsigned' or 'signed' narrows them."""
+    qs = LetterCopy.objects.visible_to(user).filter(letter=letter)
+    if status == "unsigned":
+        qs = qs.filter(signed_at=None)
+    elif status == "signed":
+        qs = qs.exclude(signed_at=None)
+    return qs.select_related("organization", "signatory").order_by("signed_at", "organization__path")
+
+
+def letter_counts(user, letter: Letter) -> dict:
+    qs = LetterCopy.objects.visible_to(user).filter(letter=letter)
+    return qs.aggregate(total=Count("id"), signed=Count("id", filter=Q(signed_at__isnull=False)))
+
+
+def target_states(user, letter: Letter) -> list:
+    """Per target, how many visible signatories stand at each status (one grouped query)."""
+    rows = (
+        TargetProgress.objects.visible_to(user)
+        .filter(copy__letter=letter)
+        .values("target_id", "status")
+        .annotate(n=Count("id"))
+    )
+    overdue = (
+        TargetProgress.objects.visible_to(user)
+        .filter(copy__letter=letter, obligation__state__in=("overdue", "escalated"))
+        .values("target_id")
+        .annotate(n=Count("id"))
+    )
+    counts = defaultdict(dict)
+    for row in rows:
+        counts[row["target_id"]][row["status"]] = row["n"]
+    late = {row["target_id"]: row["n"] for row in overdue}
+    targets = list(letter.targets.order_by("order"))
+    for target in targets:
+        target.counts = {status: counts[target.pk].get(status, 0) for status in TargetStatus.values}
+        target.overdue = late.get(target.pk, 0)
+    return targets
+
+
+def target_progress_list(user, target: LetterTarget, *, status: str = ""):
+    qs = TargetProgress.objects.visible_to(user).filter(target=target)
+    if status in TargetStatus.values:
+        qs = qs.filter(status=status)
+    return qs.select_related("copy__organization", "obligation", "updated_by").order_by(
+        "copy__organization__path"
+    )
+
+
+def attachments_of(record) -> list:
+    from django.contrib.contenttypes.models import ContentType
+
+    return list(
+        Attachment.objects.filter(
+            subject_type=ContentType.objects.get_for_model(record),
+            subject_id=str(record.pk),
+            archived_at=None,
+        ).select_related("blob", "uploaded_by")
+    )
+
+
+# --- Plans, tasks, assignments ---------------------------------------------------------------------------
+
+
+def plans_visible(user):
+    return (
+        WorkPlan.objects.visible_to(user)
+        .filter(archived_at=None)
+        .select_related("organization")
+        .annotate(task_count=Count("tasks", filter=Q(tasks__parent_assignment=None)))
+    )
+
+
+def plan_get_visible(user, pk) -> WorkPlan:
+    return _get(WorkPlan.objects.visible_to(user).select_related("organization"), pk)
+
+
+def plan_tasks(user, plan: WorkPlan) -> list[Task]:
+    """The plan's top-level tasks, each with its visible assignments counted by state."""
+    tasks = list(plan.tasks.filter(parent_assignment=None).order_by("number", "id"))
+    _attach_counts(user, tasks)
+    return tasks
+
+
+def _attach_counts(user, tasks: list[Task]) -> None:
+    _attach_counts_for(user, tasks, field="root_id")
+
+
+def _attach_counts_for(user, tasks: list[Task], *, field: str) -> None:
+    """Each task's assignments counted by state: the whole cascade (root_id) or its own (task_id)."""
+    rows = (
+        Assignment.objects.visible_to(user)
+        .filter(**{f"{field}__in": [t.pk for t in tasks]})
+        .with_node_state()
+        .values(field, "node_state")
+        .annotate(n=Count("id"))
+    )
+    counts = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        counts[row[field]][row["node_state"]] += row["n"]
+    for task in tasks:
+        task.counts = counts[task.pk]
+        task.total = sum(task.counts.values())
+        task.late = task.counts[NodeState.OVERDUE] + task.counts[NodeState.SILENT]
+
+
+def node_state_of(assignment: Assignment) -> str:
+    return (
+        Assignment.objects.filter(pk=assignment.pk).with_node_state().values_list("node_state", flat=True)[0]
+    )
+
+
+def child_tasks(user, assignment: Assignment) -> list[Task]:
+    """The tasks into which this assignment was split, with their visible assignments counted by state."""
+    tasks = list(assignment.child_tasks.order_by("id"))
+    _attach_counts_for(user, tasks, field="task_id")
+    return tasks
+
+
+def task_get_visible(user, pk) -> Task:
+    return _get(
+        Task.objects.visible_to(user).select_related(
+            "plan", "organization", "parent_assignment__organization", "created_by"
+        ),
+        pk,
+    )
+
+
+def assignment_get_visible(user, pk) -> Assignment:
+    return _get(
+        Assignment.objects.visible_to(user).select_related(
+            "task__organization", "task__plan", "organization", "obligation__responsible", "accepted_by"
+        ),
+        pk,
+    )
+
+
+def assignment_reports(assignment: Assignment) -> list[Report]:
+    reports = list(assignment.reports.select_related("by").order_by("at", "id"))
+    files = defaultdict(list)
+    if reports:
+        from django.contrib.contenttypes.models import ContentType
+
+        for attachment in Attachment.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Report),
+            subject_id__in=[str(r.pk) for r in reports],
+            archived_at=None,
+        ).select_related("blob"):
+            files[attachment.subject_id].append(attachment)
+    for report in reports:
+        report.files = files[str(report.pk)]
+    return reports
+
+
+def assignments_mine(user):
+    """Assignments of the user's own units, most urgent first."""
+    return (
+        Assignment.objects.filter(organization_id__in=own_unit_ids(user))
+        .with_node_state()
+        .select_related("task", "organization", "obligation")
+        .order_by("urgency", "deadline", "id")
+    )
+
+
+# --- The cascade -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cascade:
+    task: Task
+    counts: dict
+    total: int
+    page: object = None
+    streets: list = field(default_factory=list)
+
+
+def cascade_queryset(user, task: Task, *, state: str = "", under: Organization | None = None):
+    """Every assignment the task reached, below the task's issuer, that the user may see."""
+    root_id = task.root_id or task.pk
+    low, high = subtree_bounds(task.organization.path)
+    qs = (
+        Assignment.objects.visible_to(user)
+        .filter(root_id=root_id, organization__path__gt=low, organization__path__lt=high)
+        .with_node_state()
+    )
+    if under is not None:
+        qs = qs.filter(subtree_q([under.path], field="organization__path"))
+    if state in NodeState.values:
+        qs = qs.filter(node_state=state)
+    elif state == "late":
+        qs = qs.filter(node_state__in=[NodeState.OVERDUE, NodeState.SILENT])
+    return qs
+
+
+def cascade_counts(qs) -> dict:
+    counts = {state: 0 for state in NodeState.values}
+    for row in qs.order_by().values("node_state").annotate(n=Count("id")):
+        counts[row["node_state"]] = row["n"]
+    return counts
+
+
+def cascade_rows(qs, *, order: str = "urgent"):
+    ordering = ["organization__path"] if order == "tree" else ["urgency", "deadline", "organization__path"]
+    return qs.select_related("organization", "task", "obligation__responsible").order_by(*ordering)
+
+
+# --- Tasks across streets, the ledger, the summary --------------------------------------------------------
+
+
+def organizations_of_kind_under(under: Organization, kind: str) -> list[Organization]:
+    """Every active organization of `kind` below `under` (a whole level when `under` is one's own unit)."""
+    return list(
+        Organization.objects.subtree(under.path)
+        .active()
+        .filter(kind=kind)
+        .exclude(pk=under.pk)
+        .order_by("path")
+    )
+
+
+def streets_visible(user) -> list[Organization]:
+    return list(Organization.objects.visible_to(user).active().filter(kind=OrgKind.STREET).order_by("path"))
+
+
+def on_time_by_street(user, tasks: list[Task], streets: list[Organization]) -> dict:
+    """(task id, street id) -> (done on time, all) over the task's assignments in each street's subtree.
+    One grouped query, on the street's path prefix."""
+    if not tasks or not streets:
+        return {}
+    length = len(streets[0].path)
+    by_prefix = {s.path: s.pk for s in streets if len(s.path) == length}
+    rows = (
+        Assignment.objects.visible_to(user)
+        .filter(root_id__in=[t.pk for t in tasks])
+        .annotate(prefix=Substr("organization__path", 1, length))
+        .values("root_id", "prefix")
+        .annotate(total=Count("id"), on_time=Count("id", filter=Q(on_time=True)))
+    )
+    table = {}
+    for row in rows:
+        street = by_prefix.get(row["prefix"])
+        if street is not None:
+            table[(row["root_id"], street)] = (row["on_time"], row["total"])
+    return table
+
+
+def street_totals(table: dict, streets: list[Organization]) -> list:
+    totals = []
+    for street in streets:
+        cells = [value for (task_id, street_id), value in table.items() if street_id == street.pk]
+        done = sum(c[0] for c in cells)
+        total = sum(c[1] for c in cells)
+        totals.append((street, done, total, round(100 * done / total) if total else None))
+    return totals
+
+
+def ledger_queryset(
+    user,
+    *,
+    state: str = "",
+    plan: WorkPlan | None = None,
+    under: Organization | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    search: str = "",
+):
+    """督办台账 — every visible assignment with its task, unit, deadline, state and last report.
+    `since`/`until` bound what the filter is about: acceptance for 'on_time', the deadline for 'late', the
+    reminder for 'reminded', the sending otherwise."""
+    today = timezone.localdate()
+    qs = Assignment.objects.visible_to(user).with_node_state(today)
+    if plan is not None:
+        qs = qs.filter(task__plan=plan)
+    if under is not None:
+        qs = qs.filter(subtree_q([under.path], field="organization__path"))
+    if search:
+        qs = qs.filter(Q(task__title__icontains=search) | Q(organization__name__icontains=search))
+    when = "created_at__date"
+    if state in NodeState.values:
+        qs = qs.filter(node_state=state)
+    elif state == "on_time":
+        qs = qs.filter(on_time=True)
+        when = "accepted_at__date"
+    elif state == "late":
+        # past the deadline and not done in time: still open, or finished late
+        qs = qs.filter(
+            Q(node_state__in=[NodeState.OVERDUE, NodeState.SILENT])
+            | Q(on_time=False)
+            | Q(node_state=NodeState.AWAITING, submitted_on__gt=F("deadline"))
+        )
+        when = "deadline"
+    elif state == "reminded":
+        reminders = Escalation.objects.filter(
+            obligation_id=OuterRef("obligation_id"), action__in=[StepAction.REMIND, StepAction.WARN]
+        )
+        if since:
+            reminders = reminders.filter(created_at__date__gte=since)
+        if until:
+            reminders = reminders.filter(created_at__date__lte=until)
+        qs = qs.filter(Exists(reminders))
+        when = None
+    if when and since:
+        qs = qs.filter(**{f"{when}__gte": since})
+    if when and until:
+        qs = qs.filter(**{f"{when}__lte": until})
+    return qs.select_related("task", "organization", "obligation").order_by(
+        "urgency", "deadline", "organization__path"
+    )
+
+
+def attach_days_overdue(rows, today: date | None = None) -> None:
+    today = today or timezone.localdate()
+    for row in rows:
+        late_until = row.submitted_on or (today if row.obligation.is_unclosed else None)
+        row.days_overdue = max((late_until - row.deadline).days, 0) if late_until else 0
+
+
+@dataclass
+class Summary:
+    since: date
+    until: date
+    letters_signed: int
+    tasks_issued: int
+    units_assigned: int
+    on_time: int
+    late: int
+    reminders: int
+
+
+def work_summary(user, *, since: date, until: date) -> Summary:
+    """A period's figures from the records, for a sentence ready to paste into a report."""
+    copies = LetterCopy.objects.visible_to(user).filter(
+        signed_at__date__gte=since, signed_at__date__lte=until
+    )
+    top = Task.objects.filter(
+        scope_q_view(user, "organization__path"),
+        parent_assignment=None,
+        created_at__date__gte=since,
+        created_at__date__lte=until,
+    )
+    assigned = Assignment.objects.visible_to(user).filter(root__in=top)
+    on_time = ledger_queryset(user, state="on_time", since=since, until=until)
+    late = ledger_queryset(user, state="late", since=since, until=until)
+    reminders = Escalation.objects.filter(
+        obligation__policy__kind__in=[TASK_ASSIGNMENT, LETTER_TARGET, LETTER_SIGNATURE],
+        action__in=[StepAction.REMIND, StepAction.WARN],
+        created_at__date__gte=since,
+        created_at__date__lte=until,
+        obligation__in=scoping_obligations(user),
+    )
+    return Summary(
+        since=since,
+        until=until,
+        letters_signed=copies.count(),
+        tasks_issued=top.count(),
+        units_assigned=assigned.values("organization_id").distinct().count(),
+        on_time=on_time.count(),
+        late=late.count(),
+        reminders=reminders.count(),
+    )
+
+
+def scoping_obligations(user):
+    from luoshi.core.models import Obligation
+
+    return Obligation.objects.visible_to(user).values("pk")
+
+
+def can_issue(user) -> bool:
+    return scoping.has_perm_anywhere(user, OBLIGATIONS_CREATE)
+
+
+def issuing_units(user) -> list[Organization]:
+    """The organizations the user may issue letters and tasks from: those of their 'assign' grants."""
+    ids = [g.organization_id for g in scoping.grants_of(user) if OBLIGATIONS_CREATE in g.permissions]
+    return list(Organization.objects.filter(pk__in=ids).order_by("path"))
+
+
+def summary_text(s: Summary) -> str:
+    """The period's figures as one sentence for a speech or report (Chinese is the working language of the
+    documents; the English interface gets an English sentence)."""
+    from django.utils.translation import gettext
+
+    return gettext(
+        "From %(since)s to %(until)s: %(letters)d responsibility letters signed; %(tasks)d tasks issued to "
+        "%(units)d units, %(on_time)d assignments completed on time, %(late)d overdue; %(reminders)d "
+        "supervision reminders sent."
+    ) % {
+        "since": s.since.isoformat(),
+        "until": s.until.isoformat(),
+        "letters": s.letters_signed,
+        "tasks": s.tasks_issued,
+        "units": s.units_assigned,
+        "on_time": s.on_time,
+        "late": s.late,
+        "reminders": s.reminders,
+    }
