@@ -32,7 +32,9 @@ def duty_world(world):
         world.orgs["b4"] = b4
         world.people["b4"] = person
         second = user_create(username="branch2_secretary", password=PASSWORD, display_name="二支部书记")
-        role_grant(by=None, user=second, role=Role.objects.get(code="branch_secretary"), organization=world.b2)
+        role_grant(
+            by=None, user=second, role=Role.objects.get(code="branch_secretary"), organization=world.b2
+        )
         world.people["b2"].user = second
         world.people["b2"].save()
         world.users["branch2_secretary"] = second

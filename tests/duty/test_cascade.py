@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import Escalation, ObligationState
 from luoshi.core.obligations import obligation_sweep
 from luoshi.duty import selectors, services
-from luoshi.duty.models import Assignment, NodeState, ReportKind
+from luoshi.duty.models import Assignment, NodeState
 from luoshi.duty.services import TaskSpec
-from luoshi.core.errors import NotPermitted, ServiceError
 
 from .conftest import START, at
 
@@ -54,7 +54,9 @@ def test_cascade_scenario(cascade):
     w = cascade
     a1, a2, a4 = (w.assignment[w.orgs[k].pk] for k in ("b1", "b2", "b4"))
     with at(START + timedelta(days=3)):
-        services.report_add(by=w.users["branch_secretary"], assignment=a1, text="已组织观看警示片。", completion=True)
+        services.report_add(
+            by=w.users["branch_secretary"], assignment=a1, text="已组织观看警示片。", completion=True
+        )
         services.report_add(by=w.users["branch2_secretary"], assignment=a2, text="已学习通报，讨论安排中。")
         services.assignment_accept(by=w.users["street_secretary"], assignment=a1)
 
@@ -94,7 +96,9 @@ def test_cascade_scenario(cascade):
 
         ledger = list(selectors.ledger_queryset(w.users["org_officer"]))
         selectors.attach_days_overdue(ledger)
-        rows = {(r.task.title, r.organization.code): (r.node_state, r.days_overdue, r.on_time) for r in ledger}
+        rows = {
+            (r.task.title, r.organization.code): (r.node_state, r.days_overdue, r.on_time) for r in ledger
+        }
         assert rows == {
             ("开展廉政警示教育", "S1"): (NodeState.OVERDUE, 2, None),
             ("开展廉政警示教育（支部）", "B1"): (NodeState.DONE, 0, True),

@@ -25,5 +25,9 @@ class CoreConfig(AppConfig):
             obligations.FULL_LADDER,
             manual_completion=True,
         )
+        from luoshi.core.attachments import register_subject
+        from luoshi.core.selectors import obligation_get_visible
+
+        register_subject("core.obligation", obligation_get_visible)
         # Run once after all apps migrated (sender filter: this app's signal only).
         post_migrate.connect(_sync_data, sender=self, dispatch_uid="luoshi-sync-data")

@@ -29,6 +29,15 @@ ALLOWED_TYPES = {
 }
 
 
+# "app_label.model" -> fetch(user, pk) that answers 404 unless the user may see the record; an attachment is
+# downloadable only through a registered subject (a module registers its own in AppConfig.ready).
+SUBJECTS: dict = {}
+
+
+def register_subject(label: str, fetch) -> None:
+    SUBJECTS[label] = fetch
+
+
 def blob_path(sha256: str) -> Path:
     return Path(settings.MEDIA_ROOT) / sha256[:2] / sha256
 

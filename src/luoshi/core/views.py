@@ -16,7 +16,7 @@ from luoshi.accounts import scoping
 from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CREATE, OBLIGATIONS_VIEW, POLICIES_EDIT
 from luoshi.core import obligations as ob_services
 from luoshi.core import selectors
-from luoshi.core.attachments import blob_path
+from luoshi.core.attachments import SUBJECTS, blob_path
 from luoshi.core.errors import NotPermitted, ServiceError, attempt
 from luoshi.core.history import HISTORY_SOURCES, versions_of
 from luoshi.core.models import Attachment, EscalationPolicy, Notification
@@ -297,9 +297,11 @@ def attachment_download(request, pk):
         attachment = Attachment.objects.select_related("blob").get(pk=pk, archived_at=None)
     except (Attachment.DoesNotExist, ValueError):
         raise Http404 from None
-    if attachment.subject_type is None or attachment.subject_type.model != "obligation":
+    subject_type = attachment.subject_type
+    fetch = SUBJECTS.get(f"{subject_type.app_label}.{subject_type.model}") if subject_type else None
+    if fetch is None:
         raise Http404
-    selectors.obligation_get_visible(request.user, attachment.subject_id)  # 404 unless its record is visible
+    fetch(request.user, attachment.subject_id)  # 404 unless its record is visible
     return FileResponse(
         open(blob_path(attachment.blob.sha256), "rb"),
         as_attachment=not attachment.blob.content_type.startswith("image/"),

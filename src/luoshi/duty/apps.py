@@ -8,4 +8,14 @@ class DutyConfig(AppConfig):
     verbose_name = _("Responsibility and tasks")
 
     def ready(self):
+        from luoshi.core.attachments import register_subject
+        from luoshi.core.history import HISTORY_SOURCES
         from luoshi.duty import obligations  # noqa: F401 — declares the letter and task obligation kinds
+        from luoshi.duty import selectors
+
+        register_subject("duty.task", selectors.task_get_visible)
+        register_subject("duty.report", selectors.report_get_visible)
+        register_subject("duty.targetprogress", selectors.progress_get_visible)
+        HISTORY_SOURCES["letter"] = (selectors.letter_get_visible, lambda letter: letter.issuer)
+        HISTORY_SOURCES["task"] = (selectors.task_get_visible, lambda task: task.organization)
+        HISTORY_SOURCES["assignment"] = (selectors.assignment_get_visible, lambda a: a.organization)

@@ -82,6 +82,7 @@ def letters_issued_visible(user):
     return qs.select_related("issuer").annotate(
         copies_total=Count("copies", distinct=True),
         copies_signed=Count("copies", filter=Q(copies__signed_at__isnull=False), distinct=True),
+        copies_unsigned=Count("copies", filter=Q(copies__signed_at__isnull=True), distinct=True),
     )
 
 
@@ -127,7 +128,11 @@ def letter_copies(user, letter: Letter, *, status: str = ""):
 
 def letter_counts(user, letter: Letter) -> dict:
     qs = LetterCopy.objects.visible_to(user).filter(letter=letter)
-    return qs.aggregate(total=Count("id"), signed=Count("id", filter=Q(signed_at__isnull=False)))
+    return qs.aggregate(
+        total=Count("id"),
+        signed=Count("id", filter=Q(signed_at__isnull=False)),
+        unsigned=Count("id", filter=Q(signed_at__isnull=True)),
+    )
 
 
 def target_states(user, letter: Letter) -> list:
@@ -250,6 +255,12 @@ def assignment_get_visible(user, pk) -> Assignment:
         ),
         pk,
     )
+
+
+def report_get_visible(user, pk) -> Report:
+    report = _get(Report.objects.all(), pk)
+    assignment_get_visible(user, report.assignment_id)  # 404 unless its assignment is visible
+    return report
 
 
 def assignment_reports(assignment: Assignment) -> list[Report]:
@@ -425,11 +436,16 @@ def ledger_queryset(
     )
 
 
+def days_overdue(assignment: Assignment, today: date) -> int:
+    """Days past the deadline: until the completion request, or until today while it is still open."""
+    late_until = assignment.submitted_on or (today if assignment.obligation.is_unclosed else None)
+    return max((late_until - assignment.deadline).days, 0) if late_until else 0
+
+
 def attach_days_overdue(rows, today: date | None = None) -> None:
     today = today or timezone.localdate()
     for row in rows:
-        late_until = row.submitted_on or (today if row.obligation.is_unclosed else None)
-        row.days_overdue = max((late_until - row.deadline).days, 0) if late_until else 0
+        row.days_overdue = days_overdue(row, today)
 
 
 @dataclass

@@ -127,6 +127,8 @@ def letter_draft(
 ) -> Letter:
     """Create a draft letter, or replace a draft's text and targets. An issued letter no longer changes."""
     _may_issue_from(by, issuer)
+    if letter is not None:
+        letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter is not None and not letter.is_draft:
         raise ServiceError(_("An issued letter cannot be changed."))
     _not_past(sign_by, "sign_by")
@@ -481,7 +483,9 @@ def report_add(
     )
     now = timezone.now()
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().select_related("organization").get(pk=assignment.pk)
+        assignment = (
+            Assignment.objects.select_for_update().select_related("organization").get(pk=assignment.pk)
+        )
         if completion and assignment.split and assignment.children_done < assignment.children_total:
             raise ServiceError(
                 _("%(left)d of the units you passed it to have not finished yet.")

@@ -33,6 +33,7 @@ from luoshi.duty.forms import (
 from luoshi.duty.models import NodeState, ReportKind, TargetStatus
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import organization_get_visible, organization_pick_visible
+from luoshi.orgs.tree import SEGMENT
 
 PAGE = 50
 
@@ -463,6 +464,9 @@ def _task_page(request, task, *, targeting=None, status=200):
     everything = selectors.cascade_queryset(user, task, under=under)
     shown = selectors.cascade_queryset(user, task, state=state, under=under)
     page = Paginator(selectors.cascade_rows(shown, order=order), PAGE).get_page(request.GET.get("page"))
+    base = len(task.organization.path)
+    for row in page.object_list:
+        row.indent = (len(row.organization.path) - base) // SEGMENT - 1 if order == "tree" else 0
     counts = selectors.cascade_counts(everything)
     context = {
         "task": task,
@@ -474,7 +478,6 @@ def _task_page(request, task, *, targeting=None, status=200):
         "state": state,
         "order": order,
         "under": under,
-        "base_depth": len(task.organization.path),
         "can_assign": task.deadline >= timezone.localdate()
         and scoping.has_perm_on(user, "obligations.create", task.organization.path),
         "targeting": targeting or TargetingForm(),
