@@ -4,6 +4,13 @@ from rest_framework.routers import DefaultRouter
 
 from luoshi.accounts.api import TokenView
 from luoshi.core.api import EscalationViewSet, NotificationViewSet, ObligationViewSet
+from luoshi.duty.api import (
+    AssignmentViewSet,
+    CopyViewSet,
+    LetterViewSet,
+    TargetProgressViewSet,
+    TaskViewSet,
+)
 from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
 
 router = DefaultRouter()
@@ -12,6 +19,11 @@ router.register("positions", PositionViewSet, basename="position")
 router.register("obligations", ObligationViewSet, basename="obligation")
 router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("inbox", NotificationViewSet, basename="inbox")
+router.register("duty/letters", LetterViewSet, basename="duty-letter")
+router.register("duty/letter-copies", CopyViewSet, basename="duty-letter-copy")
+router.register("duty/targets", TargetProgressViewSet, basename="duty-target")
+router.register("duty/tasks", TaskViewSet, basename="duty-task")
+router.register("duty/assignments", AssignmentViewSet, basename="duty-assignment")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

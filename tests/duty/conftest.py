@@ -9,6 +9,8 @@ import time_machine
 
 from luoshi.accounts.models import Role
 from luoshi.accounts.services import role_grant, user_create
+from luoshi.duty import services
+from luoshi.duty.services import TaskSpec
 from luoshi.orgs.models import OrgKind, Person, PositionKind
 from luoshi.orgs.services import organization_create, position_assign, term_start
 
@@ -39,3 +41,31 @@ def duty_world(world):
         world.people["b2"].save()
         world.users["branch2_secretary"] = second
     return world
+
+
+DEADLINE = START + timedelta(days=20)  # the district's deadline
+BRANCH_DEADLINE = START + timedelta(days=14)  # the street's, no later
+
+
+@pytest.fixture
+def cascade(duty_world):
+    w = duty_world
+    officer, street = w.users["org_officer"], w.users["street_secretary"]
+    with at(START):
+        plan = services.plan_create(by=officer, organization=w.district, year=2026, title="2026年工作要点")
+        task = services.task_create(
+            by=officer,
+            plan=plan,
+            spec=TaskSpec(title="开展廉政警示教育", deadline=DEADLINE, lead_office="区纪委监委"),
+        )
+        (top,) = services.task_assign(by=officer, task=task, organizations=[w.s1])
+        branches = [w.b1, w.b2, w.b4]
+        child = services.task_split(
+            by=street,
+            assignment=top,
+            spec=TaskSpec(title="开展廉政警示教育（支部）", deadline=BRANCH_DEADLINE),
+            organizations=branches,
+        )
+    w.plan, w.task, w.top, w.child = plan, task, top, child
+    w.assignment = {a.organization_id: a for a in child.assignments.select_related("obligation")}
+    return w

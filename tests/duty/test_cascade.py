@@ -12,10 +12,7 @@ from luoshi.duty import selectors, services
 from luoshi.duty.models import Assignment, NodeState
 from luoshi.duty.services import TaskSpec
 
-from .conftest import START, at
-
-DEADLINE = START + timedelta(days=20)  # the district's deadline
-BRANCH_DEADLINE = START + timedelta(days=14)  # the street's, no later
+from .conftest import BRANCH_DEADLINE, DEADLINE, START, at
 
 
 def rungs(assignment):
@@ -24,30 +21,6 @@ def rungs(assignment):
         .order_by("step_order")
         .values_list("action", "scheduled_on")
     )
-
-
-@pytest.fixture
-def cascade(duty_world):
-    w = duty_world
-    officer, street = w.users["org_officer"], w.users["street_secretary"]
-    with at(START):
-        plan = services.plan_create(by=officer, organization=w.district, year=2026, title="2026年工作要点")
-        task = services.task_create(
-            by=officer,
-            plan=plan,
-            spec=TaskSpec(title="开展廉政警示教育", deadline=DEADLINE, lead_office="区纪委监委"),
-        )
-        (top,) = services.task_assign(by=officer, task=task, organizations=[w.s1])
-        branches = [w.b1, w.b2, w.b4]
-        child = services.task_split(
-            by=street,
-            assignment=top,
-            spec=TaskSpec(title="开展廉政警示教育（支部）", deadline=BRANCH_DEADLINE),
-            organizations=branches,
-        )
-    w.plan, w.task, w.top, w.child = plan, task, top, child
-    w.assignment = {a.organization_id: a for a in child.assignments.select_related("obligation")}
-    return w
 
 
 def test_cascade_scenario(cascade):

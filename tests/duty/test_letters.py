@@ -2,7 +2,6 @@
 reported, and the signed letter as a Word document with the parties, the targets and the dates."""
 
 import io
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest

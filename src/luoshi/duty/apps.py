@@ -10,8 +10,10 @@ class DutyConfig(AppConfig):
     def ready(self):
         from luoshi.core.attachments import register_subject
         from luoshi.core.history import HISTORY_SOURCES
-        from luoshi.duty import obligations  # noqa: F401 — declares the letter and task obligation kinds
-        from luoshi.duty import selectors
+        from luoshi.duty import (
+            obligations,  # noqa: F401 — declares the letter and task obligation kinds
+            selectors,
+        )
 
         register_subject("duty.task", selectors.task_get_visible)
         register_subject("duty.report", selectors.report_get_visible)
