@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from luoshi.accounts import scoping
-from luoshi.accounts.permissions import ROLES_GRANT
+from luoshi.accounts.permissions import OBLIGATIONS_CREATE, ROLES_GRANT
 
 
 def luoshi(request):
@@ -14,4 +14,5 @@ def luoshi(request):
         "DEMO": settings.DEMO,
         "unread_count": Notification.objects.filter(recipient=user, read_at=None).count,
         "can_grant_roles": scoping.has_perm_anywhere(user, ROLES_GRANT),
+        "can_assign": scoping.has_perm_anywhere(user, OBLIGATIONS_CREATE),
     }

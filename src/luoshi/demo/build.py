@@ -107,6 +107,10 @@ class Builder:
             self.build_people(levels)
             personas = self.build_personas(root, levels)
         self.build_obligations(levels, personas)
+        if self.size_name == "district":
+            from luoshi.duty import demo as duty_demo
+
+            duty_demo.build(self, levels, personas)
         refresh_statistics(full=True)  # a bulk load: give the planner statistics now
         return personas
 
