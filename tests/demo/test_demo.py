@@ -27,7 +27,7 @@ def test_demo_district_has_the_expected_shape(demo):
 
 def test_demo_obligations_in_every_state(demo):
     states = set(Obligation.objects.values_list("state", flat=True))
-    assert states == {"open", "overdue", "escalated", "done", "waived"}
+    assert states == {"open", "overdue", "escalated", "submitted", "done", "waived"}
     statuses = set(Escalation.objects.values_list("status", flat=True))
     assert statuses == {"applied", "proposed", "confirmed", "dismissed"}
 

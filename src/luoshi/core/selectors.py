@@ -249,7 +249,16 @@ def obligation_detail(user, obligation: Obligation):
         .select_related("blob", "uploaded_by")
         .order_by("uploaded_at")
     )
-    return {"rungs": rungs, "upcoming": upcoming, "waiting": waiting, "can": can, "attachments": attachments}
+    subject = obligation.subject if obligation.subject_type_id else None
+    subject_url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
+    return {
+        "rungs": rungs,
+        "upcoming": upcoming,
+        "waiting": waiting,
+        "can": can,
+        "attachments": attachments,
+        "subject_url": subject_url,
+    }
 
 
 def inbox_for(user):

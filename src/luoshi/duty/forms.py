@@ -111,7 +111,7 @@ class TaskForm(forms.Form):
 
 class ReportForm(forms.Form):
     text = forms.CharField(
-        label=_("Report"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
     number = forms.DecimalField(label=_("Figure"), required=False, max_digits=14, decimal_places=2)
     checked = forms.MultipleChoiceField(
