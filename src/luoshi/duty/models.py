@@ -146,7 +146,7 @@ class LetterCopy(NoDeleteModel):
     class Meta:
         verbose_name = _("letter copy")
         verbose_name_plural = _("letter copies")
-        ordering = ["letter_id", "organization__path"]
+        ordering = ["letter_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["letter", "organization"], name="one_copy_per_organization")
         ]
@@ -197,7 +197,7 @@ class TargetProgress(NoDeleteModel):
     class Meta:
         verbose_name = _("target progress")
         verbose_name_plural = _("target progress")
-        ordering = ["copy_id", "target__order"]
+        ordering = ["copy_id", "id"]
         constraints = [models.UniqueConstraint(fields=["copy", "target"], name="one_progress_per_target")]
 
     def __str__(self):
@@ -391,7 +391,7 @@ class Assignment(NoDeleteModel):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        ordering = ["root_id", "organization__path"]
+        ordering = ["root_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["task", "organization"], name="one_assignment_per_unit")
         ]

@@ -131,6 +131,10 @@ def letter_draft(
         letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter is not None and not letter.is_draft:
         raise ServiceError(_("An issued letter cannot be changed."))
+    if letter is not None and len(targets) < letter.targets.count():
+        raise ServiceError(
+            _("Targets cannot be removed from a draft; edit their text instead."), field="targets"
+        )
     _not_past(sign_by, "sign_by")
     _clean_targets(targets)
     if letter is None:
@@ -151,8 +155,6 @@ def letter_draft(
         target.due_date = spec.due_date
         target.red_line = spec.red_line
         target.save()
-    if existing:  # a draft that lost targets: renumber the dropped ones out of the way, kept in history
-        raise ServiceError(_("Targets cannot be removed from a draft; edit their text instead."))
     return letter
 
 

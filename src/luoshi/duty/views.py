@@ -426,9 +426,8 @@ def task_new(request, pk):
 @login_required
 def plan_template(request):
     response = HttpResponse(excel.plan_template(), content_type=excel.XLSX)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{_quote(gettext('work-plan-template') + '.xlsx')}"
-    )
+    name = gettext("work-plan-template") + ".xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
     return response
 
 
@@ -654,7 +653,8 @@ def ledger(request):
     )
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(excel.ledger_xlsx(qs), content_type=excel.XLSX)
-        name = f"{gettext('supervision-ledger')}-{timezone.localdate():%Y%m%d}.xlsx"
+        label = gettext("supervision-ledger")
+        name = f"{label}-{timezone.localdate():%Y%m%d}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
