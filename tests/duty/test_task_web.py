@@ -150,7 +150,7 @@ def test_summary_sentence_counts_and_links(cascade, login):
         )
     text = page.context["text"]
     s = page.context["s"]
-    assert (s.tasks_issued, s.units_assigned, s.on_time, s.late) == (1, 4, 1, 3)
+    assert (s.tasks_issued, s.assignments, s.on_time, s.late) == (1, 4, 1, 3)
     assert (
         s.reminders == 5
     )  # reminder and warning for B2 and B4; the street warned the day after its deadline

@@ -454,7 +454,7 @@ class Summary:
     until: date
     letters_signed: int
     tasks_issued: int
-    units_assigned: int
+    assignments: int
     on_time: int
     late: int
     reminders: int
@@ -486,7 +486,7 @@ def work_summary(user, *, since: date, until: date) -> Summary:
         until=until,
         letters_signed=copies.count(),
         tasks_issued=top.count(),
-        units_assigned=assigned.values("organization_id").distinct().count(),
+        assignments=assigned.count(),
         on_time=on_time.count(),
         late=late.count(),
         reminders=reminders.count(),
@@ -515,15 +515,15 @@ def summary_text(s: Summary) -> str:
     from django.utils.translation import gettext
 
     return gettext(
-        "From %(since)s to %(until)s: %(letters)d responsibility letters signed; %(tasks)d tasks issued to "
-        "%(units)d units, %(on_time)d assignments completed on time, %(late)d overdue; %(reminders)d "
-        "supervision reminders sent."
+        "From %(since)s to %(until)s: %(letters)d responsibility letters signed; %(tasks)d tasks issued, "
+        "passed to units %(units)d times, completed on time %(on_time)d times, overdue %(late)d times; "
+        "%(reminders)d supervision reminders sent."
     ) % {
         "since": s.since.isoformat(),
         "until": s.until.isoformat(),
         "letters": s.letters_signed,
         "tasks": s.tasks_issued,
-        "units": s.units_assigned,
+        "units": s.assignments,
         "on_time": s.on_time,
         "late": s.late,
         "reminders": s.reminders,
