@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from luoshi.accounts import scoping
-from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CONFIRM
+from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CONFIRM, OBLIGATIONS_CREATE
 from luoshi.core.errors import ServiceError, attempt
 from luoshi.duty import documents, excel, selectors, services
 from luoshi.duty.forms import (
@@ -180,7 +180,7 @@ def _letter_page(request, letter, *, targeting=None, status=200):
         "counts": selectors.letter_counts(user, letter),
         "copies": copies,
         "show": show,
-        "can_issue": scoping.has_perm_on(user, "obligations.create", letter.issuer.path),
+        "can_issue": scoping.has_perm_on(user, OBLIGATIONS_CREATE, letter.issuer.path),
         "targeting": targeting or TargetingForm(),
         "statuses": TargetStatus,
         "can_history": scoping.has_perm_on(user, AUDIT_VIEW, letter.issuer.path),
@@ -193,25 +193,35 @@ def letter(request, pk):
     return _letter_page(request, selectors.letter_get_visible(request.user, pk))
 
 
+def _send(request, form: TargetingForm, issuer: Organization, call, denied) -> int | None:
+    """Resolve a targeting form and send to those organizations; the number sent, or None with the errors
+    on the form (what was typed stays)."""
+    if not form.is_valid():
+        return None
+    orgs = _targets_of(request.user, form, issuer)
+    if orgs is None:
+        return None
+    sent = []
+    if attempt(form, lambda: sent.extend(call(orgs)), denied=(None, denied)):
+        return len(sent)
+    return None
+
+
 @login_required
 @require_POST
 def letter_issue(request, pk):
     letter = selectors.letter_get_visible(request.user, pk)
     form = TargetingForm(request.POST)
-    if form.is_valid():
-        orgs = _targets_of(request.user, form, letter.issuer)
-        if orgs is not None:
-            sent = {}
-
-            def issue():
-                sent["copies"] = services.letter_issue(by=request.user, letter=letter, organizations=orgs)
-
-            if attempt(form, issue, denied=(None, _("You cannot issue letters from this organization."))):
-                messages.success(
-                    request,
-                    gettext("Issued to %(n)d organizations for signature.") % {"n": len(sent["copies"])},
-                )
-                return redirect("duty:letter", pk=letter.pk)
+    sent = _send(
+        request,
+        form,
+        letter.issuer,
+        lambda orgs: services.letter_issue(by=request.user, letter=letter, organizations=orgs),
+        _("You cannot issue letters from this organization."),
+    )
+    if sent is not None:
+        messages.success(request, gettext("Issued to %(n)d organizations for signature.") % {"n": sent})
+        return redirect("duty:letter", pk=letter.pk)
     return _letter_page(request, letter, targeting=form, status=400)
 
 
@@ -383,7 +393,7 @@ def plan(request, pk):
         {
             "plan": work_plan,
             "tasks": selectors.plan_tasks(request.user, work_plan),
-            "can_issue": scoping.has_perm_on(request.user, "obligations.create", work_plan.organization.path),
+            "can_issue": scoping.has_perm_on(request.user, OBLIGATIONS_CREATE, work_plan.organization.path),
             "import_form": ImportForm(),
             "today": timezone.localdate(),
         },
@@ -435,7 +445,7 @@ def plan_template(request):
 def plan_import(request, pk):
     """Upload → every row checked → a preview (or the errors, row by row) → confirm: all rows or none."""
     work_plan = selectors.plan_get_visible(request.user, pk)
-    if not scoping.has_perm_on(request.user, "obligations.create", work_plan.organization.path):
+    if not scoping.has_perm_on(request.user, OBLIGATIONS_CREATE, work_plan.organization.path):
         raise PermissionDenied
     context = {"plan": work_plan, "import_form": ImportForm()}
     if request.method == "POST" and request.POST.get("confirm"):
@@ -478,7 +488,7 @@ def _task_page(request, task, *, targeting=None, status=200):
         "order": order,
         "under": under,
         "can_assign": task.deadline >= timezone.localdate()
-        and scoping.has_perm_on(user, "obligations.create", task.organization.path),
+        and scoping.has_perm_on(user, OBLIGATIONS_CREATE, task.organization.path),
         "targeting": targeting or TargetingForm(),
         "today": timezone.localdate(),
         "query": urlencode({k: v for k, v in (("state", state), ("order", order)) if v}),
@@ -496,17 +506,16 @@ def task(request, pk):
 def task_assign(request, pk):
     item = selectors.task_get_visible(request.user, pk)
     form = TargetingForm(request.POST)
-    if form.is_valid():
-        orgs = _targets_of(request.user, form, item.organization)
-        if orgs is not None:
-            sent = {}
-
-            def assign():
-                sent["rows"] = services.task_assign(by=request.user, task=item, organizations=orgs)
-
-            if attempt(form, assign, denied=(None, _("You cannot send tasks from this organization."))):
-                messages.success(request, gettext("Sent to %(n)d organizations.") % {"n": len(sent["rows"])})
-                return redirect("duty:task", pk=item.pk)
+    sent = _send(
+        request,
+        form,
+        item.organization,
+        lambda orgs: services.task_assign(by=request.user, task=item, organizations=orgs),
+        _("You cannot send tasks from this organization."),
+    )
+    if sent is not None:
+        messages.success(request, gettext("Sent to %(n)d organizations.") % {"n": sent})
+        return redirect("duty:task", pk=item.pk)
     return _task_page(request, item, targeting=form, status=400)
 
 
@@ -527,7 +536,7 @@ def _assignment_page(
         and services.can_report_for(user, assignment.organization, obligation),
         "can_split": obligation.is_unclosed
         and assignment.organization.children_count > 0
-        and scoping.has_perm_on(user, "obligations.create", assignment.organization.path),
+        and scoping.has_perm_on(user, OBLIGATIONS_CREATE, assignment.organization.path),
         "can_review": obligation.state == "submitted" and services.can_review(user, assignment),
         "report_form": report_form or ReportForm(task=task),
         "split_form": split_form
