@@ -84,6 +84,10 @@ def test_scope(cascade, login, api):
         services.task_assign(by=w.users["org_officer"], task=w.task, organizations=[w.s2])
     street_page = login(w.users["street_secretary"]).get(f"/duty/tasks/{w.task.pk}/").content.decode()
     assert "城关街道党工委" in street_page and "东城街道党工委" not in street_page
+    # The district's plan is visible to the street it reached, with the street's part only.
+    plan_page = login(w.users["street_secretary"]).get(f"/duty/plans/{w.plan.pk}/")
+    assert plan_page.status_code == 200 and "开展廉政警示教育" in plan_page.content.decode()
+    assert login(w.users["branch_secretary"]).get(f"/duty/plans/{w.plan.pk}/").status_code == 200
     own = outsider.get(f"/duty/tasks/{w.task.pk}/").content.decode()
     assert "东城街道党工委" in own and "城关街道党工委" not in own
     # The API the same way.

@@ -18,6 +18,7 @@ from luoshi.accounts.permissions import (
 from luoshi.core.cache import cached
 from luoshi.core.models import (
     ACTIVE_STATES,
+    UNCLOSED_STATES,
     Attachment,
     Escalation,
     EscalationStatus,
@@ -176,7 +177,8 @@ def attach_next_steps(obligations) -> None:
 
 
 FILTERS = {
-    "active": Q(state__in=ACTIVE_STATES),
+    "active": Q(state__in=UNCLOSED_STATES),
+    "submitted": Q(state=ObligationState.SUBMITTED),
     "overdue": Q(state__in=[ObligationState.OPEN, ObligationState.OVERDUE]),  # refined with the date below
     "escalated": Q(state=ObligationState.ESCALATED),
     "done": Q(state=ObligationState.DONE),

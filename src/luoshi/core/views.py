@@ -97,6 +97,7 @@ def obligation_list(request):
                 ("due_soon", _("Due soon")),
                 ("overdue", _("Overdue")),
                 ("escalated", _("Escalated")),
+                ("submitted", _("Awaiting acceptance")),
                 ("awaiting", _("Waiting for my decision")),
                 ("done", _("Done")),
                 ("waived", _("Waived")),

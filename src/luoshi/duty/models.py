@@ -212,7 +212,13 @@ class TargetProgress(NoDeleteModel):
 
 class WorkPlanQuerySet(NoDeleteQuerySet):
     def visible_to(self, user):
-        return _scoped(self, user, "organization__path")
+        """The issuing side sees its plans; a receiving unit sees the plans with tasks sent to it."""
+        from luoshi.accounts.permissions import OBLIGATIONS_VIEW
+        from luoshi.accounts.scoping import scope_q
+
+        issued = scope_q(user, OBLIGATIONS_VIEW, field="organization__path")
+        received = Q(pk__in=Assignment.objects.visible_to(user).values("task__plan_id"))
+        return self.filter(issued | received)
 
 
 class WorkPlan(NoDeleteModel):

@@ -20,7 +20,7 @@ from luoshi.core.attachments import attachment_add
 from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import ObligationState
-from luoshi.core.notifications import notify
+from luoshi.core.notifications import notify, users_holding
 from luoshi.duty.models import (
     Assignment,
     Letter,
@@ -514,8 +514,9 @@ def report_add(
         assignment.save(update_fields=fields)
     data_changed()
     if completion:
+        reviewers = [task.created_by, *users_holding(OBLIGATIONS_CREATE, on_paths=[task.organization.path])]
         notify(
-            [task.created_by],
+            reviewers,
             title=_("Please accept: %(title)s"),
             body=_("%(unit)s reports the task complete."),
             values={"title": task.title, "unit": assignment.organization.name},

@@ -677,7 +677,11 @@ def ledger(request):
             "page": page,
             "state": state,
             "states": [(s.value, s.label) for s in NodeState]
-            + [("on_time", _("Done on time")), ("late", _("Late")), ("reminded", _("Reminded"))],
+            + [
+                ("on_time", _("Done on time")),
+                ("late", _("Overdue or finished late")),
+                ("reminded", _("Reminded")),
+            ],
             "under": under,
             "plan": work_plan,
             "plans": selectors.plans_visible(user),
