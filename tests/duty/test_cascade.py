@@ -26,6 +26,9 @@ def rungs(assignment):
 def test_cascade_scenario(cascade):
     w = cascade
     a1, a2, a4 = (w.assignment[w.orgs[k].pk] for k in ("b1", "b2", "b4"))
+    # each obligation knows its assignment, from its first version on
+    assert a4.obligation.subject == a4
+    assert a4.obligation.history.earliest().subject_id == str(a4.pk)
     with at(START + timedelta(days=3)):
         services.report_add(
             by=w.users["branch_secretary"], assignment=a1, text="已组织观看警示片。", completion=True

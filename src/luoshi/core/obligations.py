@@ -15,9 +15,11 @@ from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import (
@@ -233,22 +235,27 @@ def obligations_create_many(
     return rows
 
 
-def obligations_subject_set(pairs) -> None:
-    """Point obligations created without a subject at their records ((obligation, record) pairs), for a
-    module whose record needs its obligation's id before it can be saved."""
-    pairs = list(pairs)
-    if not pairs:
-        return
-    content_type = ContentType.objects.get_for_model(pairs[0][1])
-    for obligation, record in pairs:
-        obligation.subject_type = content_type
-        obligation.subject_id = str(record.pk)
-    bulk_update_with_history(
-        [obligation for obligation, _record in pairs],
-        Obligation,
-        ["subject_type", "subject_id"],
-        batch_size=2000,
+def obligations_subject_set(records, *, field: str = "obligation") -> int:
+    """Point obligations created without a subject at their records, for a module whose record needs its
+    obligation's id before it can be saved. `records` is a queryset of that module's model whose `field`
+    is the obligation. Two UPDATE statements whatever the number (a province's 78,000 assignments): the
+    obligations, and their creation versions, which were written in the same transaction moments before
+    and so record the subject they were created for."""
+    model = records.model
+    content_type = ContentType.objects.get_for_model(model)
+    obligation_ids = records.values(f"{field}_id")
+
+    def subject_of(outer: str):
+        first = model.objects.filter(**{f"{field}_id": OuterRef(outer)}).values("pk")[:1]
+        return Cast(Subquery(first), CharField())
+
+    changed = Obligation.objects.filter(pk__in=obligation_ids).update(
+        subject_type=content_type, subject_id=subject_of("pk")
     )
+    Obligation.history.model.objects.filter(id__in=obligation_ids, history_type="+").update(
+        subject_type=content_type, subject_id=subject_of("id")
+    )
+    return changed
 
 
 def _unit_users(obligation: Obligation) -> list:

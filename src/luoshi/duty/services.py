@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE, OBLIGATIONS_CONFIRM, OBLIGATIONS_CREATE
@@ -172,20 +172,23 @@ def letter_issue(*, by, letter: Letter, organizations) -> list[LetterCopy]:
         letter = Letter.objects.select_for_update().get(pk=letter.pk)
         have = set(letter.copies.values_list("organization_id", flat=True))
         new = [org for org in organizations if org.pk not in have]
+        obligations = engine.obligations_create_many(
+            kind=LETTER_SIGNATURE,
+            items=[(org, str(letter.title), letter.sign_by, None) for org in new],
+            created_by=by,
+        )
         copies = bulk_create_with_history(
-            [LetterCopy(letter=letter, organization=org, issued_at=now) for org in new],
+            [
+                LetterCopy(letter=letter, organization=org, issued_at=now, signing_obligation=ob)
+                for org, ob in zip(new, obligations, strict=True)
+            ],
             LetterCopy,
             batch_size=2000,
             default_user=by,
         )
-        obligations = engine.obligations_create_many(
-            kind=LETTER_SIGNATURE,
-            items=[(c.organization, str(letter.title), letter.sign_by, c) for c in copies],
-            created_by=by,
+        engine.obligations_subject_set(
+            LetterCopy.objects.filter(letter=letter, issued_at=now), field="signing_obligation"
         )
-        for c, ob in zip(copies, obligations, strict=True):
-            c.signing_obligation = ob
-        bulk_update_with_history(copies, LetterCopy, ["signing_obligation"], batch_size=2000, default_user=by)
         if letter.issued_at is None:
             letter.issued_at = now
             letter.save()
@@ -234,8 +237,8 @@ def letter_sign(*, user, copy: LetterCopy, signed_from: str = "") -> LetterCopy:
         )
         for row, ob in zip(rows, obligations, strict=True):
             row.obligation = ob
-        rows = bulk_create_with_history(rows, TargetProgress, default_user=user)
-        engine.obligations_subject_set(zip(obligations, rows, strict=True))
+        bulk_create_with_history(rows, TargetProgress, default_user=user)
+        engine.obligations_subject_set(TargetProgress.objects.filter(copy=copy))
     return copy
 
 
@@ -401,7 +404,7 @@ def _assignments_insert(task: Task, root_id: int, organizations, by, now) -> lis
         for org, ob in zip(organizations, obligations, strict=True)
     ]
     rows = bulk_create_with_history(rows, Assignment, batch_size=2000, default_user=by)
-    engine.obligations_subject_set(zip(obligations, rows, strict=True))
+    engine.obligations_subject_set(Assignment.objects.filter(task=task, created_at=now))
     return rows
 
 
