@@ -1,17 +1,28 @@
-"""Luoshi benchmark: page latency at district size, tree queries at province size.
+"""Luoshi benchmark: page latency at district size, tree queries at province size, and assigning one task
+to every branch at both sizes.
 
   .venv/bin/python bench/run.py                         # district pages on SQLite (make bench)
-  .venv/bin/python bench/run.py --part province         # province build and queries
+  .venv/bin/python bench/run.py --part province         # province build, queries and assignment
   .venv/bin/python bench/run.py --part all --postgres   # both, on SQLite and then on PostgreSQL
 
 district  Builds the demo district (`luoshi demo --seed-only`) into its own database, starts `luoshi serve`
-          (gunicorn, DEBUG off) on a free 127.0.0.1 port and drives three pages with N concurrent clients
-          (wrk): the home page, the district's tree page and /api/orgs/, as org_officer. Right before each
-          page the floor is measured the same way: GET /api/ (the API root, a small JSON of links that needs
-          a login), with the page's kind of login (session for the HTML pages, token for the API).
+          (gunicorn, DEBUG off) on a free 127.0.0.1 port and drives five pages with N concurrent clients
+          (wrk), as org_officer: the home page, the district's tree page, /api/orgs/, and two pages of the
+          duty app: the cascade view (/duty/tasks/<id>/) of the work plan's first top-level task (found
+          through /api/duty/tasks/) and the supervision ledger (/duty/ledger/). Right before each page the
+          floor is measured the same way: GET /api/ (the API root, a small JSON of links that needs a login),
+          with the page's kind of login (session for the HTML pages, token for the API).
           Goal: p95 under 100 ms and within 3x the floor's p95.
 province  Builds the province demo (~90,000 organizations) and times listing one street's subtree and
           counting overdue obligations per street (bench/queries.py), as built and again after ANALYZE.
+assign    At the end of both parts (--skip-assign to leave it out): as org_officer, a work plan and a task
+          due in 30 days on the district root, sent with duty.services.task_assign to every active branch
+          under it (300 at district size, 77,891 at province size): the wall time of that one call, end to
+          end (one assignment and one obligation per branch, their history rows, inbox messages, the commit
+          and its hooks), the assignments per second, and where the time goes (bench/duty.py). It runs once,
+          in a child process, on a copy of the part's database (SQLite: backup API; PostgreSQL: CREATE
+          DATABASE … TEMPLATE), dropped afterwards: the database of the pages and queries is never changed.
+          Goal: the province-wide assignment under 30 s.
 
 Each size and database gets its own LUOSHI_VAR_DIR under bench/results/ (never the developer's var/), and
 is built afresh unless --reuse. PostgreSQL: postgres@127.0.0.1:5432, one database per size
@@ -33,11 +44,14 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from load import (
     WRK,
@@ -60,6 +74,7 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = "postgres://postgres@127.0.0.1:5432/luoshi_bench_{size}"
 USER, PASSWORD = "org_officer", "luoshi-demo"  # a district role without two-factor
 GOAL_P95_MS, GOAL_RATIO = 100.0, 3.0
+GOAL_ASSIGN_S = 30.0  # one task to every branch of a province
 # Settings from the developer's shell that would change what is measured or where it is written.
 CLEARED = (
     "DEBUG",
@@ -246,10 +261,14 @@ def run_district(backend: str, args) -> dict:
         districts = get_json(port, "/api/orgs/?kind=district&limit=2", token)["results"]
         if len(districts) != 1:
             raise BenchError(f"expected one district root visible to {USER}, found {len(districts)}")
+        task = first_top_level_task(port, token)
+        result["cascade_task"] = task
         pages = [
             ("home", "/", session, "floor (session)"),
             ("tree (district)", f"/orgs/{districts[0]['id']}/", session, "floor (session)"),
             ("api orgs", "/api/orgs/", token, "floor (token)"),
+            (f"cascade (task {task['number']})", f"/duty/tasks/{task['id']}/", session, "floor (session)"),
+            ("ledger", "/duty/ledger/", session, "floor (session)"),
         ]
         floors = {"floor (session)": session, "floor (token)": token}
         sizes = {path: check_ok(port, path, headers) for _name, path, headers, _floor in pages}
@@ -265,16 +284,39 @@ def run_district(backend: str, args) -> dict:
             page["floor"] = floor
             page["bytes"] = sizes[path]
             page["ratio_p95"] = page["p95_ms"] / floor["p95_ms"] if floor["p95_ms"] else None
-            page["goal_met"] = page["p95_ms"] < GOAL_P95_MS and (page["ratio_p95"] or 0) <= GOAL_RATIO
+            page["goal_p95_met"] = page["p95_ms"] < GOAL_P95_MS
+            page["goal_ratio_met"] = (page["ratio_p95"] or 0) <= GOAL_RATIO
+            page["goal_met"] = page["goal_p95_met"] and page["goal_ratio_met"]
             rows.append(page)
     result["pages"] = rows
+    # After the pages, with the server stopped: it writes, on a copy.
+    if not args.skip_assign:
+        result["assign"] = assign_everywhere("district", backend, env)
     return result
 
 
-def queries(env: dict, *flags: str) -> dict:
-    """bench/queries.py in a child process with the part's environment; its last line is the JSON."""
+def first_top_level_task(port: int, token: dict) -> dict:
+    """The work plan's first top-level task (no root: issued, not passed down) visible to USER, through
+    the API: its cascade is the one the district officer opens."""
+    tasks, path = [], "/api/duty/tasks/?limit=200"
+    while path:
+        page = get_json(port, path, token)
+        tasks += page["results"]
+        path = None
+        if page.get("next"):
+            parts = urlsplit(page["next"])
+            path = f"{parts.path}?{parts.query}"
+    top = [t for t in tasks if t["root"] is None]
+    if not top:
+        raise BenchError(f"no top-level duty task visible to {USER} in /api/duty/tasks/ ({len(tasks)} tasks)")
+    first = min(top, key=lambda t: (t["plan"], t["number"], t["id"]))
+    return {"id": first["id"], "number": first["number"], "title": first["title"], "top_level": len(top)}
+
+
+def child(script: str, env: dict, *flags: str) -> dict:
+    """bench/<script> in a child process with the part's environment; its last line is the JSON."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "queries.py"), *flags],
+        [sys.executable, str(ROOT / "bench" / script), *flags],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -283,8 +325,93 @@ def queries(env: dict, *flags: str) -> dict:
         check=False,
     )
     if done.returncode != 0:
-        raise BenchError(f"bench/queries.py failed:\n{done.stderr[-3000:]}")
+        raise BenchError(f"bench/{script} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def queries(env: dict, *flags: str) -> dict:
+    return child("queries.py", env, *flags)
+
+
+def _create_from_template(name: str, template: str) -> None:
+    """CREATE DATABASE … TEMPLATE, which needs the template to have no other session: the server and the
+    children have exited by now, but an autovacuum worker may still be on it for a moment."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(30):
+            try:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 29:
+                    raise
+                time.sleep(1)
+
+
+def assignment_copy(size: str, backend: str, env: dict) -> tuple[dict, Callable[[], None]]:
+    """A copy of the part's database (SQLite: the backup API into its own var dir; PostgreSQL: CREATE
+    DATABASE … TEMPLATE) and the environment that names it; returns (environment, remove the copy)."""
+    var = RESULTS / f"var-{size}-{backend}-assign"
+    if var.exists():
+        shutil.rmtree(var)  # only ever bench/results/var-*
+    var.mkdir(parents=True)
+    copy_env = {**env, "LUOSHI_VAR_DIR": str(var)}
+    if backend == "sqlite":
+        source = sqlite3.connect(Path(env["LUOSHI_VAR_DIR"]) / "luoshi.sqlite3")
+        target = sqlite3.connect(var / "luoshi.sqlite3")
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+
+        def remove():
+            shutil.rmtree(var, ignore_errors=True)
+
+        return copy_env, remove
+    name = f"luoshi_bench_{size}_assign"
+    _create_from_template(name, f"luoshi_bench_{size}")
+    copy_env["DATABASE_URL"] = PG_URL.format(size=f"{size}_assign")
+
+    def remove_database():
+        import psycopg
+
+        shutil.rmtree(var, ignore_errors=True)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return copy_env, remove_database
+
+
+def assign_everywhere(size: str, backend: str, env: dict) -> dict:
+    """One task to every branch (bench/duty.py), committed on a copy of the part's database, so that the
+    database the pages and queries were measured on stays as built. A failure is recorded, not raised: the
+    part's other figures stand."""
+    log("  assigning one task to every branch (bench/duty.py, on a copy of the database) …")
+    try:
+        started = time.monotonic()
+        copy_env, remove = assignment_copy(size, backend, env)
+        copy_s = time.monotonic() - started
+        try:
+            result = child("duty.py", copy_env)
+        finally:
+            remove()
+    except (BenchError, subprocess.SubprocessError, OSError, sqlite3.Error) as exc:
+        log(f"  assignment FAILED: {exc}")
+        return {"error": str(exc)}
+    except Exception as exc:  # psycopg's errors (psycopg is only imported with --postgres)
+        log(f"  assignment FAILED: {type(exc).__name__}: {exc}")
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    result["copy_s"] = round(copy_s, 1)
+    result["goal_s"] = GOAL_ASSIGN_S if size == "province" else None
+    result["goal_met"] = result["assign_s"] < GOAL_ASSIGN_S if size == "province" else None
+    log(
+        f"  task_assign to {result['assignments']:,} branches: {result['assign_s']:.2f} s "
+        f"({result['per_s']:,.0f} assignments/s, {result['queries']:,} queries)"
+    )
+    return result
 
 
 def run_province(backend: str, args) -> dict:
@@ -295,6 +422,8 @@ def run_province(backend: str, args) -> dict:
     result["queries"] = queries(env, "--repeat", str(args.repeat))
     log("  … and again after ANALYZE")
     result["queries_analyzed"] = queries(env, "--repeat", str(args.repeat), "--analyze")
+    if not args.skip_assign:
+        result["assign"] = assign_everywhere("province", backend, env)
     return result
 
 
@@ -328,15 +457,65 @@ def print_district(result: dict) -> None:
         log(
             f"{row['page']:<16} {row['p50_ms']:7.1f} {row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['rps']:7.1f}"
             f" {alone:>9} {_others(row):>6} │ {floor['p50_ms']:9.1f} {floor['p95_ms']:9.1f} {floor['rps']:7.1f}"
-            f" {_others(floor):>6} │ {ratio:>9}  {'met' if row['goal_met'] else 'MISSED'}"
+            f" {_others(floor):>6} │ {ratio:>9}  {_goal(row)}"
         )
     log(
         f"Goal: p95 < {GOAL_P95_MS:.0f} ms and p95 ≤ {GOAL_RATIO:g}x the floor. Floor = GET /api/"
-        " (the API root, a few links, login required) with the page's kind of login: session for home and"
-        " tree, token for the API. 'alone p50' = one client, no queueing. 'others' = share of the machine's"
-        " CPU used by processes other than the server, wrk and PostgreSQL during the measurement (above ~10%,"
-        " the numbers are disturbed)."
+        " (the API root, a few links, login required) with the page's kind of login: session for home, tree,"
+        " cascade and ledger, token for the API. 'alone p50' = one client, no queueing. 'others' = share of"
+        " the machine's CPU used by processes other than the server, wrk and PostgreSQL during the"
+        " measurement (above ~10%, the numbers are disturbed)."
     )
+    task = result.get("cascade_task")
+    if task:
+        log(
+            f"Cascade = /duty/tasks/<id>/ of the plan's first top-level task (id {task['id']}, no. "
+            f"{task['number']}, {task['title']}); ledger = /duty/ledger/ (supervision ledger, first page)."
+        )
+    if "assign" in result:
+        print_assign(result["assign"], "district", result["backend"])
+
+
+def _goal(row: dict) -> str:
+    if row["goal_met"]:
+        return "met"
+    # JSON from before the two goals were recorded apart has only goal_met.
+    missed = [
+        name for name, key in (("p95", "goal_p95_met"), ("ratio", "goal_ratio_met")) if not row.get(key)
+    ]
+    return f"MISSED ({', '.join(missed)})" if len(missed) < 2 else "MISSED"
+
+
+def print_assign(a: dict, size: str, backend: str) -> None:
+    log(f"\nAssigning one task to every branch — {size}, {backend}:")
+    if "error" in a:
+        log(f"  FAILED: {a['error']}")
+        return
+    written = a["written"]
+    if a["goal_met"] is None:
+        goal = f"(the goal, < {GOAL_ASSIGN_S:.0f} s, is for the province)"
+    else:
+        goal = f"goal < {GOAL_ASSIGN_S:.0f} s: {'met' if a['goal_met'] else 'MISSED'}"
+    log(
+        f"  task_assign, {a['assignments']:,} branches of {a['organizations']:,} organizations: "
+        f"{a['assign_s']:.2f} s wall, {a['per_s']:,.0f} assignments/s   {goal}"
+    )
+    log(
+        f"  wrote {written['assignments']:,} assignments, {written['obligations']:,} obligations, "
+        f"{written['obligation_history'] + written['assignment_history']:,} history rows, "
+        f"{written['notifications']:,} inbox messages; {a['queries']:,} queries; this process's CPU "
+        f"{a['cpu_s']:.2f} s, peak memory {a['max_rss_mb']:.0f} MB ({a['mode']})"
+    )
+    if a.get("mismatch"):
+        log(f"  MISMATCH: {a['mismatch']}")
+    log(
+        f"  before it: plan and task {a['plan_and_task_s']:.3f} s, collecting the branches"
+        f" {a['collect_s']:.3f} s (not in the time above); copying the database {a['copy_s']:.1f} s"
+    )
+    log("  where the time goes (inclusive):")
+    for label, phase in a["phases"].items():
+        calls = f" ({phase['calls']:,} calls)" if phase["calls"] and phase["calls"] > 1 else ""
+        log(f"    {label:<58} {phase['s']:8.3f} s{calls}")
 
 
 def _timing(t: dict) -> str:
@@ -390,6 +569,8 @@ def print_province(result: dict) -> None:
             f"direct total {run['overdue_total_direct'] or 0:,} ({agree})."
         )
     log(f"{q['repeat']} runs each; 'first' is the cold run, median and p95 are over the others.")
+    if "assign" in result:
+        print_assign(result["assign"], "province", result["backend"])
 
 
 def git_state() -> dict:
@@ -427,6 +608,9 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL at 127.0.0.1:5432")
     parser.add_argument("--postgres-only", action="store_true", help="run on PostgreSQL only")
     parser.add_argument("--reuse", action="store_true", help="keep an existing benchmark database")
+    parser.add_argument(
+        "--skip-assign", action="store_true", help="skip assigning a task to every branch (bench/duty.py)"
+    )
     parser.add_argument(
         "--analyze",
         action="store_true",
@@ -473,6 +657,9 @@ def main(argv=None) -> int:
             log(f"\n== {part} on {backend} ==")
             try:
                 report["runs"].append(run(backend, args))
+                failed = report["runs"][-1].get("assign", {}).get("error")
+                if failed:  # recorded beside the part's other figures; still a failed run
+                    report["errors"].append({"part": f"{part} assign", "backend": backend, "error": failed})
             except (BenchError, subprocess.SubprocessError, OSError) as exc:
                 log(f"FAILED: {exc}")
                 report["errors"].append({"part": part, "backend": backend, "error": str(exc)})
