@@ -63,6 +63,12 @@ def test_ledger_and_export(cascade, login):
     assert set(units) == {"城关街道党工委", "幸福第一支部", "幸福第二支部", "幸福第四支部"}
     assert units["幸福第四支部"][8] == 8 and units["幸福第一支部"][8] == 0
     assert units["幸福第二支部"][7] == "讨论安排中。"
+    # the page is cached until the data changes: a new report shows at the next load
+    a2 = w.assignment[w.b2.pk]
+    with late_day():
+        services.report_add(by=w.users["branch2_secretary"], assignment=a2, text="已补课。", completion=True)
+        again = officer.get("/duty/ledger/?state=awaiting").content.decode()
+    assert "幸福第二支部" in again
 
 
 def test_scope(cascade, login, api):

@@ -328,28 +328,47 @@ class NodeState(models.TextChoices):
     WAIVED = "waived", _("Withdrawn")
 
 
+def _node_state_rules(today) -> list:
+    """(condition, state) in the order they decide; the first that holds is the state."""
+    unclosed_late = Q(obligation__state__in=ACTIVE_STATES, deadline__lt=today)
+    return [
+        (Q(obligation__state=ObligationState.DONE), NodeState.DONE),
+        (Q(obligation__state=ObligationState.WAIVED), NodeState.WAIVED),
+        (Q(obligation__state=ObligationState.SUBMITTED), NodeState.AWAITING),
+        (unclosed_late & Q(last_report_at__isnull=True, split=False), NodeState.SILENT),
+        (unclosed_late, NodeState.OVERDUE),
+        # passing the task down to one's subordinates is a start, even before one's own first report
+        (Q(last_report_at__isnull=True, split=False), NodeState.NOT_STARTED),
+    ]
+
+
+# Overdue and silent units first, then the rest in the order a follow-up needs them.
+URGENCY = [
+    NodeState.SILENT,
+    NodeState.OVERDUE,
+    NodeState.AWAITING,
+    NodeState.IN_PROGRESS,
+    NodeState.NOT_STARTED,
+    NodeState.DONE,
+    NodeState.WAIVED,
+]
+
+
 def node_state_case(today):
     """The NodeState of each assignment as an SQL expression, so lists filter and sort on it."""
-    unclosed_late = Q(obligation__state__in=ACTIVE_STATES, deadline__lt=today)
     return Case(
-        When(obligation__state=ObligationState.DONE, then=Value(NodeState.DONE)),
-        When(obligation__state=ObligationState.WAIVED, then=Value(NodeState.WAIVED)),
-        When(obligation__state=ObligationState.SUBMITTED, then=Value(NodeState.AWAITING)),
-        When(unclosed_late & Q(last_report_at__isnull=True, split=False), then=Value(NodeState.SILENT)),
-        When(unclosed_late, then=Value(NodeState.OVERDUE)),
-        # passing the task down to one's subordinates is a start, even before one's own first report
-        When(last_report_at__isnull=True, split=False, then=Value(NodeState.NOT_STARTED)),
+        *[When(condition, then=Value(state)) for condition, state in _node_state_rules(today)],
         default=Value(NodeState.IN_PROGRESS),
         output_field=models.CharField(),
     )
 
 
-def urgency_case():
-    """Overdue and silent units first (0), then the rest in the order a follow-up needs them."""
-    order = [NodeState.SILENT, NodeState.OVERDUE, NodeState.AWAITING, NodeState.IN_PROGRESS]
-    order += [NodeState.NOT_STARTED, NodeState.DONE, NodeState.WAIVED]
+def urgency_case(today):
+    """The same rules giving each state's rank in URGENCY (written out rather than nested on the state
+    expression, which would repeat it in the SQL once per rank)."""
     return Case(
-        *[When(node_state=state, then=Value(i)) for i, state in enumerate(order)],
+        *[When(condition, then=Value(URGENCY.index(state))) for condition, state in _node_state_rules(today)],
+        default=Value(URGENCY.index(NodeState.IN_PROGRESS)),
         output_field=models.IntegerField(),
     )
 
@@ -360,7 +379,7 @@ class AssignmentQuerySet(NoDeleteQuerySet):
 
     def with_node_state(self, today=None):
         today = today or timezone.localdate()
-        return self.annotate(node_state=node_state_case(today)).annotate(urgency=urgency_case())
+        return self.annotate(node_state=node_state_case(today), urgency=urgency_case(today))
 
 
 class Assignment(NoDeleteModel):

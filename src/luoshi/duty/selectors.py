@@ -10,10 +10,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE, OBLIGATIONS_CREATE, OBLIGATIONS_VIEW
-from luoshi.core.models import Attachment, Escalation, StepAction
+from luoshi.core.models import UNCLOSED_STATES, Attachment, Escalation, StepAction
 from luoshi.duty.models import (
     Assignment,
     Letter,
@@ -318,6 +319,52 @@ def cascade_queryset(user, task: Task, *, state: str = "", under: Organization |
     elif state == "late":
         qs = qs.filter(node_state__in=[NodeState.OVERDUE, NodeState.SILENT])
     return qs
+
+
+TABLE_FIELDS = {
+    "org_name": "organization__name",
+    "org_code": "organization__code",
+    "org_path": "organization__path",
+    "responsible": "obligation__responsible__name",
+    "obligation_state": "obligation__state",
+    "task_title": "task__title",
+    "lead_office": "task__lead_office",
+}
+TABLE_COLUMNS = [
+    "pk",
+    "organization_id",
+    "task_id",
+    "deadline",
+    "node_state",
+    "last_report_at",
+    "last_report_text",
+    "split",
+    "children_done",
+    "children_total",
+    "submitted_on",
+    "on_time",
+]
+
+
+def table_rows(qs, today: date | None = None) -> list[dict]:
+    """A page of assignments as plain rows for the cascade and the ledger tables: one query, no model
+    instances, links and labels made here rather than per row in the template (the pages are hit by many
+    officers at once)."""
+    from django.urls import reverse
+
+    today = today or timezone.localdate()
+    labels = dict(NodeState.choices)
+    labels[NodeState.SILENT] = gettext_lazy("Silent")  # the short form for a badge
+    assignment_url = reverse("duty:assignment", args=[0]).removesuffix("0/")
+    task_url = reverse("duty:task", args=[0]).removesuffix("0/")
+    rows = list(qs.values(*TABLE_COLUMNS, **{alias: F(path) for alias, path in TABLE_FIELDS.items()}))
+    for row in rows:
+        row["url"] = f"{assignment_url}{row['pk']}/"
+        row["task_url"] = f"{task_url}{row['task_id']}/"
+        row["state_label"] = labels.get(row["node_state"], row["node_state"])
+        late_until = row["submitted_on"] or (today if row["obligation_state"] in UNCLOSED_STATES else None)
+        row["days_overdue"] = max((late_until - row["deadline"]).days, 0) if late_until else 0
+    return rows
 
 
 def cascade_counts(qs) -> dict:

@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CONFIRM, OBLIGATIONS_CREATE
+from luoshi.core.cache import cached
 from luoshi.core.errors import ServiceError, attempt
 from luoshi.duty import documents, excel, selectors, services
 from luoshi.duty.forms import (
@@ -30,7 +31,7 @@ from luoshi.duty.forms import (
     TargetReportForm,
     TaskForm,
 )
-from luoshi.duty.models import NodeState, ReportKind, TargetStatus
+from luoshi.duty.models import Assignment, NodeState, ReportKind, TargetStatus
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import organization_get_visible, organization_pick_visible
 from luoshi.orgs.tree import SEGMENT
@@ -465,18 +466,48 @@ def plan_import(request, pk):
     return render(request, "duty/plan_import.html", context, status=400 if result.errors else 200)
 
 
+def _table_page(request, key: str, make_queryset, *, extra=None):
+    """One page of assignment rows (and `extra()`), kept in the derived-figure cache until the data changes
+    (luoshi.core.cache): officers reloading the cascade or the ledger cost one cache read each."""
+    number = request.GET.get("page") or "1"
+
+    def compute():
+        paginator = Paginator(make_queryset(), PAGE)
+        page = paginator.get_page(number)
+        return {
+            "rows": selectors.table_rows(page.object_list),
+            "count": paginator.count,
+            "number": page.number,
+            "extra": extra() if extra else None,
+        }
+
+    today = timezone.localdate().isoformat()
+    data = cached(f"duty:{key}:{request.user.pk}:{today}:{request.GET.urlencode()}", compute)
+    paginator = Paginator(Assignment.objects.none(), PAGE)
+    paginator.count = data["count"]  # a cached_property: set, so the pager asks the database nothing
+    return Page(data["rows"], data["number"], paginator), data["extra"]
+
+
 def _task_page(request, task, *, targeting=None, status=200):
     user = request.user
     state = request.GET.get("state", "")
     order = request.GET.get("order", "urgent")
     under = organization_get_visible(user, request.GET["under"]) if request.GET.get("under") else None
-    everything = selectors.cascade_queryset(user, task, under=under)
-    shown = selectors.cascade_queryset(user, task, state=state, under=under)
-    page = Paginator(selectors.cascade_rows(shown, order=order), PAGE).get_page(request.GET.get("page"))
+
+    def counts():
+        return selectors.cascade_counts(selectors.cascade_queryset(user, task, under=under))
+
+    page, counts = _table_page(
+        request,
+        f"cascade:{task.pk}",
+        lambda: selectors.cascade_rows(
+            selectors.cascade_queryset(user, task, state=state, under=under), order=order
+        ),
+        extra=counts,
+    )
     base = len(task.organization.path)
     for row in page.object_list:
-        row.indent = (len(row.organization.path) - base) // SEGMENT - 1 if order == "tree" else 0
-    counts = selectors.cascade_counts(everything)
+        row["indent"] = (len(row["org_path"]) - base) // SEGMENT - 1 if order == "tree" else 0
     context = {
         "task": task,
         "attachments": selectors.attachments_of(task),
@@ -484,6 +515,7 @@ def _task_page(request, task, *, targeting=None, status=200):
         "late": counts[NodeState.OVERDUE] + counts[NodeState.SILENT],
         "total": sum(counts.values()),
         "page": page,
+        "rows": page.object_list,
         "state": state,
         "order": order,
         "under": under,
@@ -666,8 +698,7 @@ def ledger(request):
         name = f"{label}-{timezone.localdate():%Y%m%d}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response
-    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
-    selectors.attach_days_overdue(page.object_list)
+    page, _none = _table_page(request, "ledger", lambda: qs)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -675,6 +706,7 @@ def ledger(request):
         "duty/ledger.html",
         {
             "page": page,
+            "rows": page.object_list,
             "state": state,
             "states": [(s.value, s.label) for s in NodeState]
             + [
