@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from luoshi.core.errors import NotPermitted, ServiceError
-from luoshi.core.models import Escalation, ObligationState
+from luoshi.core.models import Escalation, Notification, ObligationState
 from luoshi.core.obligations import obligation_sweep
 from luoshi.duty import selectors, services
 from luoshi.duty.models import Assignment, NodeState
@@ -26,6 +26,12 @@ def rungs(assignment):
 def test_cascade_scenario(cascade):
     w = cascade
     a1, a2, a4 = (w.assignment[w.orgs[k].pk] for k in ("b1", "b2", "b4"))
+    # the branches with a login were told, in their inbox, once each
+    inbox = Notification.objects.filter(title__contains="开展廉政警示教育（支部）")
+    assert sorted(inbox.values_list("recipient__username", flat=True)) == [
+        "branch2_secretary",
+        "branch_secretary",
+    ]
     # each obligation knows its assignment, from its first version on
     assert a4.obligation.subject == a4
     assert a4.obligation.history.earliest().subject_id == str(a4.pk)

@@ -46,10 +46,17 @@ def notify(
     """Put a message in each recipient's inbox — in the recipient's own language — then (after commit) send
     the e-mails and one message to the group robot. `title` and `body` are (lazy) translatable strings with
     %(name)s placeholders filled from `values`."""
-    if obligation is not None and not url:
-        url = reverse("core:obligation", args=[obligation.pk])
-    rows = []
-    for user in {user.pk: user for user in recipients}.values():
+    users = {user.pk: user for user in recipients}.values()
+    return notify_many([(user, title, body, values, obligation, url) for user in users])
+
+
+def notify_many(messages) -> list[Notification]:
+    """Many messages at once (a task sent to every branch): one insert, one delivery job. Each message is
+    (recipient, title, body, values, obligation, url), rendered in the recipient's language."""
+    rows, first = [], None
+    for user, title, body, values, obligation, url in messages:
+        if obligation is not None and not url:
+            url = reverse("core:obligation", args=[obligation.pk])
         language = user.language or settings.LANGUAGE_CODE
         rows.append(
             Notification(
@@ -60,14 +67,20 @@ def notify(
                 obligation=obligation,
             )
         )
-    rows = Notification.objects.bulk_create(rows)
+        if first is None:
+            first = (title, body, values)
+    rows = Notification.objects.bulk_create(rows, batch_size=2000)
     if rows:
         from luoshi.core import tasks
 
         ids = [row.pk for row in rows if row.pk]
+        title, body, values = first
         text = (
             f"{render(title, values, settings.LANGUAGE_CODE)}\n{render(body, values, settings.LANGUAGE_CODE)}"
         )
+        distinct = {(row.title, row.body) for row in rows}
+        if len(distinct) > 1:
+            text += f"\n(+{len(distinct) - 1})"
         transaction.on_commit(lambda: tasks.deliver_notifications(ids, text.strip()))
     return rows
 

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery
@@ -41,7 +42,7 @@ from luoshi.core.models import (
     ObligationState,
     StepAction,
 )
-from luoshi.core.notifications import notify, users_holding
+from luoshi.core.notifications import notify, notify_many, users_holding
 
 log = logging.getLogger(__name__)
 A = StepAction
@@ -222,16 +223,19 @@ def obligations_create_many(
         rows.append(obligation)
     rows = bulk_create_with_history(rows, Obligation, batch_size=2000, default_user=created_by)
     data_changed()
-    for row in rows:
-        person = row.responsible
-        if person is not None and person.user_id:
-            notify(
-                [person.user],
-                title=notice_title or _("New obligation: %(title)s"),
-                body=notice_body or _("%(unit)s, due %(due)s."),
-                values={"title": row.title, "unit": row.organization.name, "due": row.due_date.isoformat()},
-                obligation=row,
-            )
+    with_login = [row for row in rows if row.responsible is not None and row.responsible.user_id]
+    users = get_user_model().objects.in_bulk([row.responsible.user_id for row in with_login])
+    notify_many(
+        (
+            users[row.responsible.user_id],
+            notice_title or _("New obligation: %(title)s"),
+            notice_body or _("%(unit)s, due %(due)s."),
+            {"title": row.title, "unit": row.organization.name, "due": row.due_date.isoformat()},
+            row,
+            "",
+        )
+        for row in with_login
+    )
     return rows
 
 
