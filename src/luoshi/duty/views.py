@@ -698,7 +698,12 @@ def ledger(request):
         name = f"{label}-{timezone.localdate():%Y%m%d}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response
-    page, _none = _table_page(request, "ledger", lambda: qs)
+    page, plan_choices = _table_page(
+        request,
+        "ledger",
+        lambda: qs,
+        extra=lambda: list(selectors.plans_visible(user).values_list("pk", "title")),
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -716,7 +721,7 @@ def ledger(request):
             ],
             "under": under,
             "plan": work_plan,
-            "plans": selectors.plans_visible(user),
+            "plans": plan_choices,
             "since": since,
             "until": until,
             "q": request.GET.get("q", ""),
