@@ -76,10 +76,10 @@ def test_cascade_scenario(cascade):
         top = Assignment.objects.get(pk=w.top.pk)
         assert (top.children_done, top.children_total, top.progress_percent) == (1, 3, 33)
 
-        ledger = list(selectors.ledger_queryset(w.users["org_officer"]))
-        selectors.attach_days_overdue(ledger)
+        ledger = selectors.table_rows(selectors.ledger_queryset(w.users["org_officer"]))
         rows = {
-            (r.task.title, r.organization.code): (r.node_state, r.days_overdue, r.on_time) for r in ledger
+            (r["task_title"], r["org_code"]): (r["node_state"], r["days_overdue"], r["on_time"])
+            for r in ledger
         }
         assert rows == {
             ("开展廉政警示教育", "S1"): (NodeState.OVERDUE, 2, None),

@@ -367,8 +367,8 @@ def table_rows(qs, today: date | None = None) -> list[dict]:
         row["url"] = f"{assignment_url}{row['pk']}/"
         row["task_url"] = f"{task_url}{row['task_id']}/"
         row["state_label"] = labels.get(row["node_state"], row["node_state"])
-        late_until = row["submitted_on"] or (today if row["obligation_state"] in UNCLOSED_STATES else None)
-        row["days_overdue"] = max((late_until - row["deadline"]).days, 0) if late_until else 0
+        unclosed = row["obligation_state"] in UNCLOSED_STATES
+        row["days_overdue"] = days_late(row["deadline"], row["submitted_on"], unclosed, today)
     return rows
 
 
@@ -488,16 +488,14 @@ def ledger_queryset(
     )
 
 
-def days_overdue(assignment: Assignment, today: date) -> int:
+def days_late(deadline: date, submitted_on: date | None, unclosed: bool, today: date) -> int:
     """Days past the deadline: until the completion request, or until today while it is still open."""
-    late_until = assignment.submitted_on or (today if assignment.obligation.is_unclosed else None)
-    return max((late_until - assignment.deadline).days, 0) if late_until else 0
+    late_until = submitted_on or (today if unclosed else None)
+    return max((late_until - deadline).days, 0) if late_until else 0
 
 
-def attach_days_overdue(rows, today: date | None = None) -> None:
-    today = today or timezone.localdate()
-    for row in rows:
-        row.days_overdue = days_overdue(row, today)
+def days_overdue(assignment: Assignment, today: date) -> int:
+    return days_late(assignment.deadline, assignment.submitted_on, assignment.obligation.is_unclosed, today)
 
 
 @dataclass
