@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "luoshi.orgs",
     "luoshi.accounts",
     "luoshi.duty",
+    "luoshi.inspections",
     "luoshi.demo",
 ]
 

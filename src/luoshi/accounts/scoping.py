@@ -100,3 +100,15 @@ def requires_2fa(user) -> bool:
 def scope_q(user, perm: str, field: str = "path") -> Q:
     """The rows whose organization path (`field`) lies under a grant of the user carrying `perm`."""
     return subtree_q(paths_with_perm(user, perm), field=field)
+
+
+def outside_below(user, perm: str, issuer_path: str, organizations) -> list:
+    """The organizations that are not strictly below `issuer_path` inside a grant of `perm` above them:
+    those an office may not send work to."""
+    return [
+        org
+        for org in organizations
+        if not org.path.startswith(issuer_path)
+        or org.path == issuer_path
+        or not has_perm_on(user, perm, org.path, above=True)
+    ]

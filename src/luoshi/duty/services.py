@@ -62,13 +62,7 @@ def _check_below(user, issuer: Organization, organizations) -> None:
         raise ServiceError(_("Choose at least one organization."), field="organizations")
     if len(organizations) > MAX_ASSIGNMENTS:
         raise ServiceError(_("Too many organizations in one go."), field="organizations")
-    outside = [
-        org
-        for org in organizations
-        if not org.path.startswith(issuer.path)
-        or org.path == issuer.path
-        or not scoping.has_perm_on(user, OBLIGATIONS_CREATE, org.path, above=True)
-    ]
+    outside = scoping.outside_below(user, OBLIGATIONS_CREATE, issuer.path, organizations)
     if outside:
         names = "、".join(org.name for org in outside[:3])
         raise ServiceError(
