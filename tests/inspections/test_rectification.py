@@ -1,0 +1,127 @@
+"""整改: a finding's rectification misses its deadline and climbs every rung on its day; a confirmed circular
+is recorded; a returned report reopens the obligation; an accepted one stops the ladder."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from luoshi.core.errors import ServiceError
+from luoshi.core.models import Escalation, ObligationState
+from luoshi.core.obligations import escalation_decide, obligation_sweep
+from luoshi.inspections import services
+
+from .conftest import at
+
+ORDERED = date(2026, 4, 1)
+DEADLINE = ORDERED + timedelta(days=15)
+
+
+def evidence(name="整改照片.png"):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    upload = io.BytesIO(png)
+    upload.name = name
+    upload.size = len(png)
+    upload.chunks = lambda: [png]
+    return upload
+
+
+@pytest.fixture
+def order(world, covert):
+    with at(ORDERED):
+        finding = services.finding_add(
+            by=world.users["discipline_officer"],
+            organization=world.b1,
+            description="值班人员脱岗，群众办事无人接待",
+        )
+        return services.rectification_order(
+            by=world.users["discipline_officer"],
+            finding=finding,
+            deadline=DEADLINE,
+            evidence_required="整改情况报告及值班表照片",
+        )
+
+
+def rungs(rectification):
+    return list(
+        Escalation.objects.filter(obligation=rectification.obligation_id)
+        .order_by("step_order")
+        .values_list("action", "scheduled_on", "status")
+    )
+
+
+def test_missed_deadline_climbs_every_rung_on_its_day(world, order):
+    expected = [
+        (DEADLINE - timedelta(days=3), "remind"),
+        (DEADLINE + timedelta(days=1), "warn"),
+        (DEADLINE + timedelta(days=7), "circular"),
+    ]
+    for day, action in expected:
+        with at(day - timedelta(days=1)):
+            obligation_sweep()
+        assert action not in [r[0] for r in rungs(order)]
+        with at(day):
+            obligation_sweep()
+        assert (action, day) in [(r[0], r[1]) for r in rungs(order)]
+    circular = Escalation.objects.get(obligation=order.obligation_id, action="circular")
+    assert circular.status == "proposed"
+    with at(DEADLINE + timedelta(days=8)):
+        escalation_decide(
+            escalation=circular, user=world.users["discipline_officer"], confirm=True, reason="逾期未整改"
+        )
+        with pytest.raises(ServiceError):  # confirming twice changes nothing
+            escalation_decide(
+                escalation=circular, user=world.users["discipline_officer"], confirm=True, reason="再次"
+            )
+    # the rest of the ladder follows once the proposal is decided
+    for offset, action in ((14, "named_criticism"), (21, "admonishment"), (30, "accountability")):
+        with at(DEADLINE + timedelta(days=offset)):
+            obligation_sweep()
+        last = rungs(order)[-1]
+        assert last[0] == action and last[1] == DEADLINE + timedelta(days=offset)
+        if action != "accountability":
+            with at(DEADLINE + timedelta(days=offset)):
+                escalation_decide(
+                    escalation=Escalation.objects.get(obligation=order.obligation_id, action=action),
+                    user=world.users["discipline_officer"],
+                    confirm=False,
+                    reason="先行督促",
+                )
+
+
+def test_returned_reopens_accepted_stops(world, order):
+    branch = world.users["branch_secretary"]
+    with at(ORDERED + timedelta(days=2)):
+        with pytest.raises(ServiceError) as no_evidence:
+            services.rectification_report(by=branch, rectification=order, text="已调整值班安排")
+        assert no_evidence.value.field == "files"
+        services.rectification_report(
+            by=branch, rectification=order, text="已调整值班安排", uploads=[evidence()]
+        )
+        order.obligation.refresh_from_db()
+        assert order.obligation.state == ObligationState.SUBMITTED
+        services.rectification_verify(
+            by=world.users["discipline_officer"], rectification=order, accept=False, reason="缺少值班表照片"
+        )
+        order.obligation.refresh_from_db()
+        assert order.obligation.state == ObligationState.OPEN
+    # a returned rectification is back on the ladder: reminded before the deadline
+    with at(DEADLINE - timedelta(days=3)):
+        obligation_sweep()
+    assert [r[0] for r in rungs(order)] == ["remind"]
+    with at(DEADLINE - timedelta(days=1)):
+        services.rectification_report(
+            by=branch, rectification=order, text="补充值班表照片", uploads=[evidence("值班表.png")]
+        )
+        first = services.rectification_verify(
+            by=world.users["discipline_officer"], rectification=order, accept=True
+        )
+        again = services.rectification_verify(
+            by=world.users["discipline_officer"], rectification=order, accept=True
+        )
+    assert first.verified_at == again.verified_at and first.on_time is True
+    order.obligation.refresh_from_db()
+    assert order.obligation.state == ObligationState.DONE
+    with at(DEADLINE + timedelta(days=30)):
+        obligation_sweep()
+    assert [r[0] for r in rungs(order)] == ["remind"]  # the ladder stopped
