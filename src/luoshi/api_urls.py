@@ -11,6 +11,13 @@ from luoshi.duty.api import (
     TargetProgressViewSet,
     TaskViewSet,
 )
+from luoshi.inspections.api import (
+    FindingViewSet,
+    InspectionViewSet,
+    RectificationViewSet,
+    StandardViewSet,
+    VisitViewSet,
+)
 from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
 
 router = DefaultRouter()
@@ -24,6 +31,11 @@ router.register("duty/letter-copies", CopyViewSet, basename="duty-letter-copy")
 router.register("duty/targets", TargetProgressViewSet, basename="duty-target")
 router.register("duty/tasks", TaskViewSet, basename="duty-task")
 router.register("duty/assignments", AssignmentViewSet, basename="duty-assignment")
+router.register("inspections/standards", StandardViewSet, basename="inspection-standard")
+router.register("inspections/plans", InspectionViewSet, basename="inspection")
+router.register("inspections/visits", VisitViewSet, basename="inspection-visit")
+router.register("inspections/findings", FindingViewSet, basename="inspection-finding")
+router.register("inspections/rectifications", RectificationViewSet, basename="inspection-rectification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

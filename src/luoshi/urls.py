@@ -5,5 +5,6 @@ urlpatterns = [
     path("orgs/", include("luoshi.orgs.urls")),
     path("accounts/", include("luoshi.accounts.urls")),
     path("duty/", include("luoshi.duty.urls")),
+    path("inspections/", include("luoshi.inspections.urls")),
     path("api/", include("luoshi.api_urls")),
 ]

@@ -15,6 +15,12 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self):
-        from luoshi.inspections import obligations  # noqa: F401 — declares the rectification obligation kind
+        from luoshi.core.attachments import register_subject
+        from luoshi.inspections import (
+            obligations,  # noqa: F401 — declares the rectification obligation kind
+            selectors,
+        )
 
+        register_subject("inspections.answer", selectors.answer_get_visible)
+        register_subject("inspections.rectificationreport", selectors.report_get_visible)
         post_migrate.connect(_load_standards, sender=self, dispatch_uid="luoshi-load-standards")

@@ -1,0 +1,146 @@
+"""Reads of the inspections app through the models' `visible_to(user)`: 404 for missing and hidden alike, so a
+covert inspection's existence does not leak through an error code."""
+
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
+
+from luoshi.accounts import scoping
+from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE
+from luoshi.core.models import Attachment
+from luoshi.inspections.models import (
+    Answer,
+    Finding,
+    Inspection,
+    Rectification,
+    Standard,
+    StandardItem,
+    Visit,
+)
+
+
+def _get(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def inspections_visible(user):
+    return Inspection.objects.visible_to(user).select_related("standard", "organization")
+
+
+def inspection_get_visible(user, pk) -> Inspection:
+    return _get(inspections_visible(user).select_related("approver", "created_by"), pk)
+
+
+def inspection_targets(inspection: Inspection) -> list:
+    """Each target with its recorded visit, if any (two queries)."""
+    visits = {v.organization_id: v for v in inspection.visits.filter(submitted_at__isnull=False)}
+    targets = list(inspection.targets.select_related("organization").order_by("organization__path"))
+    for target in targets:
+        target.visit = visits.get(target.organization_id)
+    return targets
+
+
+def visit_get_visible(user, pk) -> Visit:
+    return _get(
+        Visit.objects.visible_to(user).select_related("inspection__standard", "organization", "inspector"), pk
+    )
+
+
+def visits_visible(user):
+    return Visit.objects.visible_to(user).select_related("inspection", "organization")
+
+
+def visit_answers(visit: Visit) -> list[Answer]:
+    answers = list(
+        visit.answers.select_related("item__section").order_by("item__section__order", "item__order")
+    )
+    photos = defaultdict(list)
+    for attachment in Attachment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Answer),
+        subject_id__in=[str(a.pk) for a in answers],
+        archived_at=None,
+    ).select_related("blob"):
+        photos[attachment.subject_id].append(attachment)
+    for answer in answers:
+        answer.photos = photos[str(answer.pk)]
+    return answers
+
+
+def answer_get_visible(user, pk) -> Answer:
+    answer = _get(Answer.objects.all(), pk)
+    visit_get_visible(user, answer.visit_id)
+    return answer
+
+
+def standard_items(standard: Standard) -> list[StandardItem]:
+    return list(
+        StandardItem.objects.filter(section__standard=standard)
+        .select_related("section")
+        .order_by("section__order", "order")
+    )
+
+
+def standards_current() -> list[Standard]:
+    """The newest version of each standard."""
+    latest = {}
+    for standard in Standard.objects.filter(archived_at=None).order_by("code", "-version"):
+        latest.setdefault(standard.code, standard)
+    return list(latest.values())
+
+
+def standard_get(pk) -> Standard:
+    return _get(Standard.objects.all(), pk)
+
+
+def finding_get_visible(user, pk) -> Finding:
+    return _get(
+        Finding.objects.visible_to(user).select_related("visit__inspection", "organization", "item"), pk
+    )
+
+
+def findings_visible(user):
+    return Finding.objects.visible_to(user).select_related("organization", "visit")
+
+
+def rectification_get_visible(user, pk) -> Rectification:
+    return _get(
+        Rectification.objects.visible_to(user).select_related(
+            "finding__visit__inspection", "organization", "responsible", "obligation", "verified_by"
+        ),
+        pk,
+    )
+
+
+def rectifications_mine(user):
+    own = [g.organization_id for g in scoping.grants_of(user) if OBLIGATIONS_COMPLETE in g.permissions]
+    return Rectification.objects.filter(organization_id__in=own).select_related(
+        "finding", "obligation", "organization"
+    )
+
+
+def rectification_reports(rectification: Rectification) -> list:
+    from luoshi.inspections.models import RectificationReport
+
+    reports = list(rectification.reports.select_related("by"))
+    files = defaultdict(list)
+    for attachment in Attachment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(RectificationReport),
+        subject_id__in=[str(r.pk) for r in reports],
+        archived_at=None,
+    ).select_related("blob"):
+        files[attachment.subject_id].append(attachment)
+    for report in reports:
+        report.files = files[str(report.pk)]
+    return reports
+
+
+def report_get_visible(user, pk):
+    from luoshi.inspections.models import RectificationReport
+
+    report = _get(RectificationReport.objects.all(), pk)
+    rectification_get_visible(user, report.rectification_id)
+    return report

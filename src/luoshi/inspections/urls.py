@@ -1,0 +1,17 @@
+from django.urls import path
+
+from luoshi.inspections import views
+
+app_name = "inspections"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("standards/", views.standards, name="standards"),
+    path("standards/<int:pk>/", views.standard, name="standard"),
+    path("<int:pk>/", views.inspection, name="inspection"),
+    path("<int:pk>/visit/<int:org>/", views.visit_new, name="visit_new"),
+    path("visits/<int:pk>/", views.visit, name="visit"),
+    path("findings/<int:pk>/", views.finding, name="finding"),
+    path("rectifications/<int:pk>/", views.rectification, name="rectification"),
+    path("rectifications/<int:pk>/report/", views.rectification_report, name="rectification_report"),
+    path("rectifications/<int:pk>/verify/", views.rectification_verify, name="rectification_verify"),
+]

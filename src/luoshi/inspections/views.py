@@ -1,0 +1,235 @@
+"""Thin views of the inspections app."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from luoshi.core.errors import ServiceError, attempt
+from luoshi.core.views import MultipleFileField
+from luoshi.inspections import selectors, services
+from luoshi.inspections.models import Scoring
+from luoshi.inspections.services import AnswerIn
+
+
+class OrderForm(forms.Form):
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    evidence_required = forms.CharField(label=_("Evidence required"), max_length=300)
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(
+        label=_("What was put right"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    files = MultipleFileField(label=_("Evidence"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+@login_required
+def index(request):
+    user = request.user
+    return render(
+        request,
+        "inspections/index.html",
+        {
+            "inspections": selectors.inspections_visible(user)[:50],
+            "visits": selectors.visits_visible(user).filter(submitted_at__isnull=False)[:30],
+            "rectifications": selectors.rectifications_mine(user)[:30],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def inspection(request, pk):
+    item = selectors.inspection_get_visible(request.user, pk)
+    return render(
+        request,
+        "inspections/inspection.html",
+        {
+            "inspection": item,
+            "targets": selectors.inspection_targets(item),
+            "team": item.team.select_related("user"),
+            "is_member": item.team.filter(user_id=request.user.pk).exists(),
+        },
+    )
+
+
+def _visit_form_page(request, item, organization, *, errors=None, status=200):
+    items = selectors.standard_items(item.standard)
+    return render(
+        request,
+        "inspections/visit_form.html",
+        {
+            "inspection": item,
+            "organization": organization,
+            "items": items,
+            "errors": errors or [],
+            "typed": request.POST,
+            "draft_key": f"luoshi-visit-{item.pk}-{organization.pk}",
+        },
+        status=status,
+    )
+
+
+@login_required
+def visit_new(request, pk, org):
+    item = selectors.inspection_get_visible(request.user, pk)
+    target = item.targets.select_related("organization").filter(organization_id=org).first()
+    if target is None or not item.team.filter(user_id=request.user.pk).exists():
+        raise Http404
+    organization = target.organization
+    if request.method != "POST":
+        return _visit_form_page(request, item, organization)
+    answers, errors = {}, []
+    for standard_item in selectors.standard_items(item.standard):
+        raw = request.POST.get(f"item-{standard_item.pk}", "").strip()
+        if raw == "":
+            errors.append(gettext("%(code)s: no answer.") % {"code": standard_item.code})
+            continue
+        answers[standard_item.pk] = AnswerIn(
+            value=raw,
+            note=request.POST.get(f"note-{standard_item.pk}", ""),
+            photos=tuple(request.FILES.getlist(f"photo-{standard_item.pk}")),
+        )
+    if not errors:
+        try:
+            visit = services.visit_record(
+                by=request.user,
+                inspection=item,
+                organization=organization,
+                answers=answers,
+                summary=request.POST.get("summary", ""),
+            )
+        except ServiceError as exc:
+            errors.append(exc.message)
+        else:
+            messages.success(request, gettext("The visit was recorded."))
+            return redirect("inspections:visit", pk=visit.pk)
+    return _visit_form_page(request, item, organization, errors=errors, status=400)
+
+
+@login_required
+def visit(request, pk):
+    item = selectors.visit_get_visible(request.user, pk)
+    findings = list(item.findings.select_related("rectification").order_by("id"))
+    return render(
+        request,
+        "inspections/visit.html",
+        {
+            "visit": item,
+            "answers": selectors.visit_answers(item),
+            "findings": findings,
+            "is_insider": services.is_insider(request.user, item.inspection),
+            "order_form": OrderForm(),
+        },
+    )
+
+
+@login_required
+def finding(request, pk):
+    item = selectors.finding_get_visible(request.user, pk)
+    form = OrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        made = {}
+
+        def order():
+            made["r"] = services.rectification_order(
+                by=request.user,
+                finding=item,
+                deadline=form.cleaned_data["deadline"],
+                evidence_required=form.cleaned_data["evidence_required"],
+            )
+
+        if attempt(form, order):
+            messages.success(request, gettext("The rectification order was issued."))
+            return redirect("inspections:rectification", pk=made["r"].pk)
+    return render(
+        request,
+        "inspections/finding.html",
+        {"finding": item, "form": form, "can_order": services._may_order(request.user, item)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _rectification_page(request, item, *, report_form=None, verify_form=None, status=200):
+    return render(
+        request,
+        "inspections/rectification.html",
+        {
+            "r": item,
+            "reports": selectors.rectification_reports(item),
+            "report_form": report_form or ReportForm(),
+            "verify_form": verify_form or ReasonForm(),
+            "can_verify": item.obligation.state == "submitted" and services.can_verify(request.user, item),
+            "can_report": item.obligation.is_active,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def rectification(request, pk):
+    return _rectification_page(request, selectors.rectification_get_visible(request.user, pk))
+
+
+@login_required
+@require_POST
+def rectification_report(request, pk):
+    item = selectors.rectification_get_visible(request.user, pk)
+    form = ReportForm(request.POST, request.FILES)
+
+    def report():
+        services.rectification_report(
+            by=request.user,
+            rectification=item,
+            text=form.cleaned_data["text"],
+            uploads=form.cleaned_data["files"],
+        )
+
+    if form.is_valid() and attempt(form, report):
+        messages.success(request, gettext("Reported; the inspection team will verify it."))
+        return redirect("inspections:rectification", pk=pk)
+    return _rectification_page(request, item, report_form=form, status=400)
+
+
+@login_required
+@require_POST
+def rectification_verify(request, pk):
+    item = selectors.rectification_get_visible(request.user, pk)
+    form = ReasonForm(request.POST)
+    accept = request.POST.get("decision") == "accept"
+
+    def verify():
+        services.rectification_verify(
+            by=request.user, rectification=item, accept=accept, reason=form.cleaned_data["reason"]
+        )
+
+    if form.is_valid() and attempt(form, verify):
+        messages.success(request, gettext("Accepted.") if accept else gettext("Returned to the unit."))
+        return redirect("inspections:rectification", pk=pk)
+    return _rectification_page(request, item, verify_form=form, status=400)
+
+
+@login_required
+def standards(request):
+    return render(request, "inspections/standards.html", {"standards": selectors.standards_current()})
+
+
+@login_required
+def standard(request, pk):
+    item = selectors.standard_get(pk)
+    return render(
+        request,
+        "inspections/standard.html",
+        {"standard": item, "items": selectors.standard_items(item), "scoring": Scoring},
+    )
