@@ -111,6 +111,9 @@ class Builder:
             from luoshi.duty import demo as duty_demo
 
             duty_demo.build(self, levels, personas)
+            from luoshi.inspections import demo as inspections_demo
+
+            inspections_demo.build(self, levels, personas)
         refresh_statistics(full=True)  # a bulk load: give the planner statistics now
         return personas
 
