@@ -22,7 +22,7 @@ from luoshi.duty import services
 from luoshi.duty.models import ReportKind
 from luoshi.duty.selectors import days_overdue
 from luoshi.orgs.models import Organization, OrgKind
-from luoshi.orgs.selectors import organization_pick_visible
+from luoshi.orgs.selectors import organization_pick_visible, organizations_of_kind_under
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = [
@@ -205,13 +205,7 @@ def _scope(user, plan, text: str, errors: list) -> list[Organization]:
     if not text:
         return []
     if text in LEVELS:
-        return list(
-            Organization.objects.subtree(plan.organization.path)
-            .active()
-            .filter(kind=LEVELS[text])
-            .exclude(pk=plan.organization_id)
-            .order_by("path")
-        )
+        return organizations_of_kind_under(plan.organization, LEVELS[text])
     orgs = []
     for code in (part.strip() for part in re.split(r"[、,，;；\s]+", text)):
         if not code:

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.views import MultipleFileField
 from luoshi.duty.models import ReportKind, TargetCategory, TargetStatus
-from luoshi.orgs.models import OrgKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -36,28 +35,6 @@ class TargetForm(forms.Form):
 
 
 TargetFormSet = forms.formset_factory(TargetForm, extra=0, min_num=1, validate_min=True, max_num=40)
-
-
-class TargetingForm(forms.Form):
-    """Which organizations receive a letter or a task: every one of a kind under a node (a whole level when
-    the node is one's own organization), or a list of codes."""
-
-    MODES = [("kind", _("Every organization of a kind under a node")), ("list", _("A list of organizations"))]
-    mode = forms.ChoiceField(label=_("Send to"), choices=MODES, widget=forms.RadioSelect, initial="kind")
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=[c for c in OrgKind.choices if c[0] != OrgKind.DISTRICT], required=False
-    )
-    under = forms.CharField(
-        label=_("Under"),
-        required=False,
-        help_text=_("Type a name or code and pick; empty means under the issuing organization."),
-    )
-    codes = forms.CharField(
-        label=_("Organizations"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One organization code or exact name per line."),
-    )
 
 
 class TargetReportForm(forms.Form):

@@ -387,17 +387,6 @@ def cascade_rows(qs, *, order: str = "urgent"):
 # --- Tasks across streets, the ledger, the summary --------------------------------------------------------
 
 
-def organizations_of_kind_under(under: Organization, kind: str) -> list[Organization]:
-    """Every active organization of `kind` below `under` (a whole level when `under` is one's own unit)."""
-    return list(
-        Organization.objects.subtree(under.path)
-        .active()
-        .filter(kind=kind)
-        .exclude(pk=under.pk)
-        .order_by("path")
-    )
-
-
 def streets_visible(user) -> list[Organization]:
     return list(Organization.objects.visible_to(user).active().filter(kind=OrgKind.STREET).order_by("path"))
 

@@ -27,13 +27,13 @@ from luoshi.duty.forms import (
     ReasonForm,
     ReportForm,
     TargetFormSet,
-    TargetingForm,
     TargetReportForm,
     TaskForm,
 )
 from luoshi.duty.models import Assignment, NodeState, ReportKind, TargetStatus
+from luoshi.orgs.forms import TargetingForm
 from luoshi.orgs.models import Organization
-from luoshi.orgs.selectors import organization_get_visible, organization_pick_visible
+from luoshi.orgs.selectors import organization_get_visible
 from luoshi.orgs.tree import SEGMENT
 
 PAGE = 50
@@ -48,31 +48,6 @@ def _issuer(user, pk) -> Organization:
         if str(org.pk) == str(pk):
             return org
     raise Http404
-
-
-def _targets_of(user, form: TargetingForm, issuer: Organization) -> list[Organization] | None:
-    """The organizations a targeting form names, or None with the errors added to the form."""
-    data = form.cleaned_data
-    if data["mode"] == "list":
-        orgs, unknown = [], []
-        for line in data["codes"].splitlines():
-            if line.strip():
-                org = organization_pick_visible(user, line)
-                (orgs.append(org) if org is not None else unknown.append(line.strip()))
-        if unknown:
-            form.add_error("codes", _("Not found in your scope: %(list)s") % {"list": "、".join(unknown[:5])})
-            return None
-        return orgs
-    under = issuer
-    if data["under"].strip():
-        under = organization_pick_visible(user, data["under"])
-        if under is None:
-            form.add_error("under", _("No organization with this name or code in your scope."))
-            return None
-    if not data["kind"]:
-        form.add_error("kind", _("Choose the kind of organization."))
-        return None
-    return selectors.organizations_of_kind_under(under, data["kind"])
 
 
 # --- Overview ---------------------------------------------------------------------------------------------
@@ -199,7 +174,7 @@ def _send(request, form: TargetingForm, issuer: Organization, call, denied) -> i
     on the form (what was typed stays)."""
     if not form.is_valid():
         return None
-    orgs = _targets_of(request.user, form, issuer)
+    orgs = form.organizations(request.user, issuer)
     if orgs is None:
         return None
     sent = []
@@ -628,7 +603,7 @@ def assignment_split(request, pk):
     form = TaskForm(request.POST, request.FILES, prefix="split")
     targeting = TargetingForm(request.POST, prefix="to")
     if form.is_valid() and targeting.is_valid():
-        orgs = _targets_of(request.user, targeting, item.organization)
+        orgs = targeting.organizations(request.user, item.organization)
         if orgs is not None:
 
             def split():

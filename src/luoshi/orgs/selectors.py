@@ -180,3 +180,14 @@ def organization_search_visible(user, text: str, limit: int = 20) -> list[Organi
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(code__startswith=text))
     return list(qs.order_by("depth", "path")[:limit])
+
+
+def organizations_of_kind_under(under: Organization, kind: str) -> list[Organization]:
+    """Every active organization of `kind` below `under` (a whole level when `under` is one's own unit)."""
+    return list(
+        Organization.objects.subtree(under.path)
+        .active()
+        .filter(kind=kind)
+        .exclude(pk=under.pk)
+        .order_by("path")
+    )
