@@ -1,16 +1,20 @@
 """A covert plan and its existence stay hidden from the target and from a sibling street until the visit is
 recorded; the team and the approving leader see it throughout."""
 
+import pytest
+
+from luoshi.core.errors import ServiceError
 from luoshi.inspections import services
-from luoshi.inspections.models import Finding, Inspection, Visit
+from luoshi.inspections.models import Finding, Inspection, StandardItem, Visit
+from luoshi.inspections.services import AnswerIn
 
 from .conftest import all_pass
 
 
 def test_covert_plan_hidden_until_the_visit_is_recorded(world, covert):
-    for outsider in ("branch_secretary", "street_secretary", "outsider", "org_officer", "member"):
+    for outsider in ("branch_secretary", "street_secretary", "outsider", "org_officer", "member", "auditor"):
         assert not Inspection.objects.visible_to(world.users[outsider]).exists(), outsider
-    for insider in ("inspector", "district_admin"):
+    for insider in ("inspector", "district_admin", "discipline_officer"):  # team, approver, planner
         assert Inspection.objects.visible_to(world.users[insider]).filter(pk=covert.pk).exists()
 
     answers = all_pass(covert.standard)
@@ -51,3 +55,59 @@ def test_covert_hidden_on_the_web_and_the_api(world, covert, login, api):
     assert branch.get(f"/inspections/{covert.pk}/").status_code == 404  # the plan itself stays hidden
     assert api(world.users["branch_secretary"]).get("/api/inspections/visits/").json()["count"] == 1
     assert api(world.users["outsider"]).get("/api/inspections/visits/").json()["count"] == 0
+
+
+def test_a_recorded_visit_is_amended_with_a_reason_not_edited(world, covert):
+    answers = all_pass(covert.standard)
+    visit = services.visit_record(
+        by=world.users["inspector"], inspection=covert, organization=world.b1, answers=answers
+    )
+    assert visit.score == 100
+    with pytest.raises(ServiceError):  # recording it again is refused
+        services.visit_record(
+            by=world.users["inspector"], inspection=covert, organization=world.b1, answers=answers
+        )
+    item = StandardItem.objects.get(section__standard=covert.standard, code="C2")
+    with pytest.raises(ServiceError):
+        services.visit_amend(
+            by=world.users["inspector"], visit=visit, reason=" ", answers={item.pk: AnswerIn(0, "玩手机")}
+        )
+    services.visit_amend(
+        by=world.users["inspector"],
+        visit=visit,
+        reason="复核监控录像",
+        answers={item.pk: AnswerIn(0, "上班时间玩手机游戏")},
+    )
+    visit.refresh_from_db()
+    assert visit.score == 85
+    assert visit.amendments.get().changes == {"C2": ["1.00", "0"]}
+    assert visit.findings.count() == 1
+    assert visit.history.count() == 2  # the recorded version is kept beside the amended one
+
+
+def test_planning_on_the_web(world, standards, login):
+    officer = login(world.users["discipline_officer"])
+    form = {
+        "kind": "surprise",
+        "title": "窗口作风突击检查",
+        "standard": str(standards["work-style"].pk),
+        "organization": str(world.district.pk),
+        "approver": "district_admin",
+        "starts_on": "2099-01-01",
+        "ends_on": "2099-01-05",
+        "team": "inspector\nnobody",
+        "to-mode": "kind",
+        "to-kind": "branch",
+        "to-under": "",
+        "to-codes": "",
+    }
+    bad = officer.post("/inspections/new/", form)
+    assert bad.status_code == 400 and "nobody" in bad.content.decode()
+    form["team"] = "inspector"
+    made = officer.post("/inspections/new/", form)
+    assert made.status_code == 302
+    plan = Inspection.objects.get(title="窗口作风突击检查")
+    assert {t.organization.code for t in plan.targets.select_related("organization")} == {"B1", "B2", "B3"}
+    # the planner sees it; an officer of the same office who is not on it does not
+    assert officer.get(made["Location"]).status_code == 200
+    assert login(world.users["org_officer"]).get(made["Location"]).status_code == 404

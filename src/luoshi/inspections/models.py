@@ -123,7 +123,8 @@ class InspectionQuerySet(NoDeleteQuerySet):
         approving leader only; a target learns of its own visit through the visit, not the plan."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        insiders = Q(team__user_id=user.pk) | Q(approver_id=user.pk)
+        # whoever planned it knows of it already: the planner counts with the team and the leader
+        insiders = Q(team__user_id=user.pk) | Q(approver_id=user.pk) | Q(created_by_id=user.pk)
         routine = Q(kind=InspectionKind.ROUTINE) & (
             _view_q(user, "organization__path")
             | Q(
@@ -205,7 +206,11 @@ class VisitQuerySet(NoDeleteQuerySet):
         """The inspection's insiders always; those who see the visited organization once it is recorded."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        insiders = Q(inspection__team__user_id=user.pk) | Q(inspection__approver_id=user.pk)
+        insiders = (
+            Q(inspection__team__user_id=user.pk)
+            | Q(inspection__approver_id=user.pk)
+            | Q(inspection__created_by_id=user.pk)
+        )
         recorded = Q(submitted_at__isnull=False) & _view_q(user, "organization__path")
         return self.filter(insiders | recorded).distinct()
 

@@ -28,6 +28,7 @@ from luoshi.inspections.models import (
     Standard,
     StandardItem,
     Visit,
+    VisitAmendment,
 )
 from luoshi.inspections.obligations import RECTIFICATION
 from luoshi.inspections.standards import score_item, total_score
@@ -93,7 +94,10 @@ def inspection_create(
 
 
 def is_insider(user, inspection: Inspection) -> bool:
-    return inspection.approver_id == user.pk or inspection.team.filter(user_id=user.pk).exists()
+    return (
+        user.pk in (inspection.approver_id, inspection.created_by_id)
+        or inspection.team.filter(user_id=user.pk).exists()
+    )
 
 
 @dataclass
@@ -177,6 +181,52 @@ def visit_record(
                     + (f"：{given.note.strip()}" if given.note.strip() else ""),
                     created_by=by,
                 )
+    data_changed()
+    return visit
+
+
+def visit_amend(*, by, visit: Visit, reason: str, answers: dict[int, AnswerIn]) -> Visit:
+    """A recorded visit is never edited: a team member amends answers with a recorded reason. The score is
+    computed again; an answer that now fails a finding item adds its finding (earlier findings stay on
+    record — they are closed through their rectification, not deleted)."""
+    if not visit.inspection.team.filter(user_id=by.pk).exists():
+        raise NotPermitted()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Give the reason for the amendment."), field="reason")
+    if not answers:
+        raise ServiceError(_("Change at least one answer."))
+    current = {a.item_id: a for a in visit.answers.select_related("item")}
+    changes, updates = {}, []
+    for item_id, given in answers.items():
+        answer = current.get(item_id)
+        if answer is None:
+            raise ServiceError(_("That item is not part of this visit."))
+        score = score_item(answer.item, given.value)
+        if score.failed and answer.item.note_on_failure and not (given.note or answer.note).strip():
+            raise ServiceError(_("%(code)s failed: a note is required.") % {"code": answer.item.code})
+        changes[answer.item.code] = [str(answer.value), str(score_value(given.value))]
+        updates.append((answer, given, score))
+    with transaction.atomic():
+        for answer, given, score in updates:
+            newly_failed = score.failed and not answer.failed
+            answer.value = score_value(given.value)
+            answer.note = (given.note or answer.note).strip()
+            answer.points = answer.item.weight * score.fraction
+            answer.failed = score.failed
+            answer.save()
+            if newly_failed and answer.item.failure_is_finding:
+                Finding.objects.create(
+                    visit=visit,
+                    item=answer.item,
+                    organization=visit.organization,
+                    description=f"{answer.item.code} {answer.item.text}：{answer.note}".rstrip("："),
+                    created_by=by,
+                )
+        weighted = [(a.item.weight, a.points / a.item.weight) for a in visit.answers.select_related("item")]
+        visit.score = total_score(weighted)
+        visit.save()
+        VisitAmendment.objects.create(visit=visit, reason=reason, by=by, changes=changes)
     data_changed()
     return visit
 

@@ -5,6 +5,7 @@ from luoshi.inspections import views
 app_name = "inspections"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("new/", views.inspection_new, name="inspection_new"),
     path("standards/", views.standards, name="standards"),
     path("standards/<int:pk>/", views.standard, name="standard"),
     path("<int:pk>/", views.inspection, name="inspection"),

@@ -10,11 +10,52 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from luoshi.accounts import scoping
+from luoshi.accounts.models import User
+from luoshi.accounts.permissions import OBLIGATIONS_CREATE
 from luoshi.core.errors import ServiceError, attempt
 from luoshi.core.views import MultipleFileField
 from luoshi.inspections import selectors, services
-from luoshi.inspections.models import Scoring
+from luoshi.inspections.models import InspectionKind, Scoring
 from luoshi.inspections.services import AnswerIn
+from luoshi.orgs.forms import TargetingForm
+from luoshi.orgs.models import Organization
+
+
+class InspectionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=InspectionKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    standard = forms.ChoiceField(label=_("Standard"))
+    organization = forms.ChoiceField(label=_("Organized by"))
+    approver = forms.CharField(label=_("Approving leader"), help_text=_("Their login name."))
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.CharField(
+        label=_("Team"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Login names, one per line; the first is the team leader."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["standard"].choices = [(str(s.pk), str(s)) for s in selectors.standards_current()]
+        self.fields["organization"].choices = [
+            (str(o.pk), o.name)
+            for o in Organization.objects.filter(pk__in=issuing_unit_ids(user)).order_by("path")
+        ]
+
+    def users(self, field: str) -> list | None:
+        names = [n.strip() for n in self.cleaned_data[field].splitlines() if n.strip()]
+        found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+        missing = [n for n in names if n not in found]
+        if missing:
+            self.add_error(field, _("No such login: %(names)s") % {"names": "、".join(missing)})
+            return None
+        return [found[n] for n in names]
+
+
+def issuing_unit_ids(user) -> list[int]:
+    return [g.organization_id for g in scoping.grants_of(user) if OBLIGATIONS_CREATE in g.permissions]
 
 
 class OrderForm(forms.Form):
@@ -41,10 +82,48 @@ def index(request):
         "inspections/index.html",
         {
             "inspections": selectors.inspections_visible(user)[:50],
+            "can_plan": bool(issuing_unit_ids(user)),
             "visits": selectors.visits_visible(user).filter(submitted_at__isnull=False)[:30],
             "rectifications": selectors.rectifications_mine(user)[:30],
             "today": timezone.localdate(),
         },
+    )
+
+
+@login_required
+def inspection_new(request):
+    if not issuing_unit_ids(request.user):
+        raise Http404
+    form = InspectionForm(request.POST or None, user=request.user)
+    targeting = TargetingForm(request.POST or None, prefix="to", initial={"kind": "community"})
+    if request.method == "POST" and form.is_valid() and targeting.is_valid():
+        data = form.cleaned_data
+        organization = Organization.objects.get(pk=data["organization"])
+        team, approver = form.users("team"), form.users("approver")
+        targets = targeting.organizations(request.user, organization)
+        if team is not None and approver is not None and targets is not None:
+            made = {}
+
+            def create():
+                made["i"] = services.inspection_create(
+                    by=request.user,
+                    kind=data["kind"],
+                    title=data["title"],
+                    standard=selectors.standard_get(data["standard"]),
+                    organization=organization,
+                    approver=approver[0],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    team=team,
+                    targets=targets,
+                )
+
+            if attempt(form, create):
+                messages.success(request, gettext("The inspection was planned."))
+                return redirect("inspections:inspection", pk=made["i"].pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "inspections/inspection_form.html", {"form": form, "targeting": targeting}, status=status
     )
 
 
