@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "luoshi.accounts",
     "luoshi.duty",
     "luoshi.inspections",
+    "luoshi.accountability",
     "luoshi.demo",
 ]
 

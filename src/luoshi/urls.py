@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("luoshi.accounts.urls")),
     path("duty/", include("luoshi.duty.urls")),
     path("inspections/", include("luoshi.inspections.urls")),
+    path("accountability/", include("luoshi.accountability.urls")),
     path("api/", include("luoshi.api_urls")),
 ]

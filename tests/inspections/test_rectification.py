@@ -125,3 +125,48 @@ def test_returned_reopens_accepted_stops(world, order):
     with at(DEADLINE + timedelta(days=30)):
         obligation_sweep()
     assert [r[0] for r in rungs(order)] == ["remind"]  # the ladder stopped
+
+
+def test_confirmed_circular_becomes_a_word_document(world, order, login):
+    from docx import Document
+
+    for day in (DEADLINE + timedelta(days=1), DEADLINE + timedelta(days=7)):
+        with at(day):
+            obligation_sweep()
+    circular = Escalation.objects.get(obligation=order.obligation_id, action="circular")
+    officer = login(world.users["discipline_officer"])
+    with at(DEADLINE + timedelta(days=8)):
+        # not yet confirmed: it cannot be carried out
+        early = officer.post(
+            f"/accountability/circulars/new/?finding={order.finding_id}&escalation={circular.pk}",
+            {"title": "关于幸福第一支部整改不力的通报", "form": "form_1"},
+        )
+        assert early.status_code == 400
+        escalation_decide(
+            escalation=circular, user=world.users["discipline_officer"], confirm=True, reason="逾期未整改"
+        )
+        page = officer.get(f"/inspections/rectifications/{order.pk}/").content.decode()
+        assert f"escalation={circular.pk}" in page
+        issued = officer.post(
+            f"/accountability/circulars/new/?finding={order.finding_id}&escalation={circular.pk}",
+            {
+                "title": "关于幸福第一支部整改不力的通报",
+                "form": "form_1",
+                "requirement": "限5个工作日内完成整改。",
+            },
+        )
+        assert issued.status_code == 302
+        word = officer.get(issued["Location"] + "?format=docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    assert "关于幸福第一支部整改不力的通报" in text
+    assert "幸福第一支部" in text and "值班人员脱岗，群众办事无人接待" in text
+    assert f"整改时限{DEADLINE:%Y年%m月%d日}" in text
+    assert "已逾期8天未完成整改" in text
+    assert "江城区委" in text and "特此通报" in text
+    # the branch does not decide about itself, and a sibling street sees nothing
+    assert (
+        login(world.users["branch_secretary"])
+        .get(f"/accountability/circulars/new/?finding={order.finding_id}")
+        .status_code
+        == 404
+    )

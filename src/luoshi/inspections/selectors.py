@@ -144,3 +144,31 @@ def report_get_visible(user, pk):
     report = _get(RectificationReport.objects.all(), pk)
     rectification_get_visible(user, report.rectification_id)
     return report
+
+
+def finding_facts(findings) -> list[dict]:
+    """What another module (a circular, a statistics page) may know of findings: unit, text, dates, and the
+    state of their rectification."""
+    from django.utils import timezone
+
+    rows = []
+    for finding in (
+        Finding.objects.filter(pk__in=[f.pk for f in findings])
+        .select_related("organization", "rectification__obligation", "visit__inspection")
+        .order_by("created_at", "id")
+    ):
+        rectification = getattr(finding, "rectification", None)
+        rows.append(
+            {
+                "id": finding.pk,
+                "organization": finding.organization.name,
+                "description": finding.description,
+                "found_on": timezone.localtime(finding.visit.visited_at).date()
+                if finding.visit
+                else timezone.localtime(finding.created_at).date(),
+                "inspection": finding.visit.inspection.title if finding.visit else "",
+                "deadline": rectification.deadline if rectification else None,
+                "rectified": bool(rectification and rectification.verified_at),
+            }
+        )
+    return rows

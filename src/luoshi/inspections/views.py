@@ -14,6 +14,7 @@ from luoshi.accounts import scoping
 from luoshi.accounts.models import User
 from luoshi.accounts.permissions import OBLIGATIONS_CREATE
 from luoshi.core.errors import ServiceError, attempt
+from luoshi.core.models import Escalation, EscalationStatus, StepAction
 from luoshi.core.views import MultipleFileField
 from luoshi.inspections import selectors, services
 from luoshi.inspections.models import InspectionKind, Scoring
@@ -250,6 +251,11 @@ def _rectification_page(request, item, *, report_form=None, verify_form=None, st
             "verify_form": verify_form or ReasonForm(),
             "can_verify": item.obligation.state == "submitted" and services.can_verify(request.user, item),
             "can_report": item.obligation.is_active,
+            "confirmed_circular": Escalation.objects.filter(
+                obligation_id=item.obligation_id,
+                action=StepAction.CIRCULAR,
+                status=EscalationStatus.CONFIRMED,
+            ).first(),
             "today": timezone.localdate(),
         },
         status=status,

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from luoshi.accountability import views
+
+app_name = "accountability"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("circulars/new/", views.circular_new, name="circular_new"),
+    path("circulars/<int:pk>/", views.circular, name="circular"),
+]

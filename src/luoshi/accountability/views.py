@@ -1,0 +1,112 @@
+"""Thin views of the accountability app."""
+
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from luoshi.accountability import documents, services
+from luoshi.accountability.models import Circular, FourForms, Talk
+from luoshi.accounts import scoping
+from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
+from luoshi.core.errors import attempt
+from luoshi.core.selectors import escalation_get_visible
+from luoshi.inspections.selectors import finding_get_visible
+from luoshi.orgs.models import Organization
+
+
+class CircularForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    public = forms.BooleanField(label=_("Public circular (公开通报)"), required=False)
+    persons_named = forms.CharField(label=_("Persons named"), max_length=300, required=False)
+    requirement = forms.CharField(
+        label=_("What is required"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    form = forms.ChoiceField(label=_("Four forms"), choices=FourForms.choices, initial=FourForms.FORM_1)
+
+
+def _get(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@login_required
+def index(request):
+    user = request.user
+    return render(
+        request,
+        "accountability/index.html",
+        {
+            "circulars": Circular.objects.visible_to(user).select_related("organization", "issuer")[:50],
+            "talks": Talk.objects.visible_to(user).select_related("organization")[:50],
+        },
+    )
+
+
+@login_required
+def circular_new(request):
+    """A circular from a finding (and the confirmed proposal it carries out, if any)."""
+    finding = finding_get_visible(request.user, request.GET.get("finding"))
+    escalation = (
+        escalation_get_visible(request.user, request.GET["escalation"])
+        if request.GET.get("escalation")
+        else None
+    )
+    issuers = [
+        g.organization_id
+        for g in scoping.grants_of(request.user)
+        if OBLIGATIONS_CONFIRM in g.permissions and finding.organization.path.startswith(g.path)
+    ]
+    if not issuers:
+        raise Http404
+    issuer = Organization.objects.filter(pk__in=issuers).order_by("path").first()
+    initial = {
+        "title": gettext("Circular on the failure of %(org)s to rectify") % {"org": finding.organization.name}
+    }
+    form = CircularForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        made = {}
+
+        def issue():
+            made["c"] = services.circular_issue(
+                by=request.user,
+                issuer=issuer,
+                organization=finding.organization,
+                findings=[finding],
+                title=form.cleaned_data["title"],
+                public=form.cleaned_data["public"],
+                persons_named=form.cleaned_data["persons_named"],
+                requirement=form.cleaned_data["requirement"],
+                escalation=escalation,
+                form=form.cleaned_data["form"],
+            )
+
+        if attempt(form, issue):
+            messages.success(request, gettext("The circular was issued."))
+            return redirect("accountability:circular", pk=made["c"].pk)
+    return render(
+        request,
+        "accountability/circular_form.html",
+        {"form": form, "finding": finding, "escalation": escalation, "issuer": issuer},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def circular(request, pk):
+    item = _get(Circular.objects.visible_to(request.user).select_related("organization", "issuer"), pk)
+    if request.GET.get("format") == "docx":
+        response = HttpResponse(
+            documents.circular_docx(item),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.title + '.docx')}"
+        return response
+    return render(request, "accountability/circular.html", {"circular": item})
