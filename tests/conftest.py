@@ -182,3 +182,13 @@ def api():
 
 def days(n: int) -> date:
     return timezone.localdate() + timedelta(days=n)
+
+
+@pytest.fixture
+def standards(db):
+    """The shipped inspection standards, by code."""
+    from luoshi.inspections.models import Standard
+    from luoshi.inspections.standards import standards_sync
+
+    standards_sync()
+    return {s.code: s for s in Standard.objects.all()}

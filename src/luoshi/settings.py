@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "luoshi.duty",
     "luoshi.inspections",
     "luoshi.accountability",
+    "luoshi.sites",
     "luoshi.demo",
 ]
 

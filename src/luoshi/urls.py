@@ -7,5 +7,6 @@ urlpatterns = [
     path("duty/", include("luoshi.duty.urls")),
     path("inspections/", include("luoshi.inspections.urls")),
     path("accountability/", include("luoshi.accountability.urls")),
+    path("centers/", include("luoshi.sites.urls")),
     path("api/", include("luoshi.api_urls")),
 ]

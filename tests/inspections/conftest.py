@@ -6,21 +6,14 @@ import time_machine
 from django.utils import timezone
 
 from luoshi.inspections import services
-from luoshi.inspections.models import InspectionKind, Standard, StandardItem
+from luoshi.inspections.models import InspectionKind, StandardItem
 from luoshi.inspections.services import AnswerIn
-from luoshi.inspections.standards import standards_sync
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
 def at(day: date):
     return time_machine.travel(datetime(day.year, day.month, day.day, 9, 0, tzinfo=TZ), tick=False)
-
-
-@pytest.fixture
-def standards(db):
-    standards_sync()
-    return {s.code: s for s in Standard.objects.all()}
 
 
 def all_pass(standard) -> dict:

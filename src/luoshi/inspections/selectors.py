@@ -172,3 +172,22 @@ def finding_facts(findings) -> list[dict]:
             }
         )
     return rows
+
+
+def latest_score(standard_code: str, field: str = "value", organization_ref: str = "organization_id"):
+    """A subquery expression: for the organization in the outer query's `organization_ref`, the score (or
+    "visited_at", "id") of its latest recorded visit against any version of the standard `standard_code`.
+    For rankings (sites) that annotate many organizations in one query."""
+    from django.db.models import OuterRef, Subquery
+
+    column = {"value": "score", "visited_at": "visited_at", "id": "pk"}[field]
+    latest = (
+        Visit.objects.filter(
+            organization_id=OuterRef(organization_ref),
+            submitted_at__isnull=False,
+            inspection__standard__code=standard_code,
+        )
+        .order_by("-visited_at", "-id")
+        .values(column)[:1]
+    )
+    return Subquery(latest)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from luoshi.sites import views
+
+app_name = "sites"
+urlpatterns = [
+    path("", views.centers, name="centers"),
+    path("<int:pk>/", views.center, name="center"),
+]
