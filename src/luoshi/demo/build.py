@@ -112,6 +112,9 @@ class Builder:
 
             duty_demo.build(self, levels, personas)
             from luoshi.inspections import demo as inspections_demo
+            from luoshi.sites import demo as sites_demo
+
+            sites_demo.build(self, levels, personas)
 
             inspections_demo.build(self, levels, personas)
         refresh_statistics(full=True)  # a bulk load: give the planner statistics now

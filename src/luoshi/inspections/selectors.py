@@ -178,9 +178,13 @@ def latest_score(standard_code: str, field: str = "value", organization_ref: str
     """A subquery expression: for the organization in the outer query's `organization_ref`, the score (or
     "visited_at", "id") of its latest recorded visit against any version of the standard `standard_code`.
     For rankings (sites) that annotate many organizations in one query."""
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import DateTimeField, DecimalField, IntegerField, OuterRef, Subquery
 
-    column = {"value": "score", "visited_at": "visited_at", "id": "pk"}[field]
+    column, output = {
+        "value": ("score", DecimalField(max_digits=5, decimal_places=1)),
+        "visited_at": ("visited_at", DateTimeField()),
+        "id": ("pk", IntegerField()),
+    }[field]
     latest = (
         Visit.objects.filter(
             organization_id=OuterRef(organization_ref),
@@ -190,4 +194,4 @@ def latest_score(standard_code: str, field: str = "value", organization_ref: str
         .order_by("-visited_at", "-id")
         .values(column)[:1]
     )
-    return Subquery(latest)
+    return Subquery(latest, output_field=output)
