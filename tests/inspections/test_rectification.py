@@ -170,3 +170,60 @@ def test_confirmed_circular_becomes_a_word_document(world, order, login):
         .status_code
         == 404
     )
+
+
+def test_statistics_and_the_report_sentence(world, order, login, covert):
+    from luoshi.accountability import services as accountability
+    from luoshi.inspections.services import visit_record
+
+    from .conftest import all_pass
+
+    with at(ORDERED + timedelta(days=1)):
+        visit_record(
+            by=world.users["inspector"],
+            inspection=covert,
+            organization=world.b1,
+            answers=all_pass(covert.standard),
+        )
+    with at(DEADLINE + timedelta(days=2)):
+        accountability.talk_record(
+            by=world.users["discipline_officer"],
+            kind="individual",
+            organization=world.b1,
+            persons="b1书记、值班人员",
+            persons_count=2,
+            held_on=DEADLINE + timedelta(days=2),
+            talker="区纪委监委 监督检查室",
+            basis="整改逾期",
+            record="指出问题，提出整改要求。",
+            statement="接受批评，立即整改。",
+        )
+        with pytest.raises(ServiceError):  # a talk cannot be recorded before it is held
+            accountability.talk_record(
+                by=world.users["discipline_officer"],
+                kind="individual",
+                organization=world.b1,
+                persons="x",
+                held_on=DEADLINE + timedelta(days=5),
+                talker="y",
+                basis="z",
+                record="r",
+            )
+        page = login(world.users["discipline_officer"]).get(
+            f"/accountability/statistics/?since={ORDERED}&until={DEADLINE + timedelta(days=2)}"
+        )
+    f = page.context["f"]
+    assert (f["inspections"], f["units"], f["secret"], f["findings"], f["due"], f["on_time"]) == (
+        1,
+        1,
+        1,
+        1,
+        1,
+        0,
+    )
+    assert (f["talks"], f["persons_talked"]) == (1, 2)
+    assert "共开展检查1次" in page.context["text"] and "约谈2人" in page.context["text"]
+    # the branch's own view counts only what it may see: the covert visit once recorded, its own talk
+    with at(DEADLINE + timedelta(days=2)):
+        mine = login(world.users["outsider"]).get(f"/accountability/statistics/?since={ORDERED}").context["f"]
+    assert (mine["inspections"], mine["findings"], mine["talks"]) == (0, 0, 0)

@@ -5,6 +5,7 @@ from luoshi.accountability import views
 app_name = "accountability"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("statistics/", views.statistics, name="statistics"),
     path("circulars/new/", views.circular_new, name="circular_new"),
     path("circulars/<int:pk>/", views.circular, name="circular"),
 ]

@@ -110,3 +110,51 @@ def circular(request, pk):
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.title + '.docx')}"
         return response
     return render(request, "accountability/circular.html", {"circular": item})
+
+
+@login_required
+def statistics(request):
+    """The period's supervision figures, and the sentence an office puts into its report."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from luoshi.inspections.selectors import inspection_figures
+
+    today = timezone.localdate()
+
+    def parse(name, default):
+        try:
+            return date.fromisoformat(request.GET.get(name, ""))
+        except ValueError:
+            return default
+
+    since, until = parse("since", date(today.year, 1, 1)), parse("until", today)
+    figures = inspection_figures(request.user, since=since, until=until)
+    circulars = Circular.objects.visible_to(request.user).filter(issued_on__gte=since, issued_on__lte=until)
+    talks = Talk.objects.visible_to(request.user).filter(held_on__gte=since, held_on__lte=until)
+    figures["circulars"] = circulars.count()
+    figures["talks"] = talks.count()
+    figures["persons_talked"] = sum(talks.values_list("persons_count", flat=True))
+    text = gettext(
+        "From %(since)s to %(until)s: %(inspections)d inspections, %(secret)d of the visits surprise or covert, "
+        "%(units)d units checked, %(findings)d problems found; %(on_time)d of %(due)d rectifications due were "
+        "done on time; %(circulars)d circulars issued; %(talks)d talks held with %(persons)d persons."
+    ) % {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "inspections": figures["inspections"],
+        "secret": figures["secret"],
+        "units": figures["units"],
+        "findings": figures["findings"],
+        "on_time": figures["on_time"],
+        "due": figures["due"],
+        "circulars": figures["circulars"],
+        "talks": figures["talks"],
+        "persons": figures["persons_talked"],
+    }
+    return render(
+        request,
+        "accountability/statistics.html",
+        {"f": figures, "since": since, "until": until, "text": text},
+    )

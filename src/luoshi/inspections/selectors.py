@@ -195,3 +195,31 @@ def latest_score(standard_code: str, field: str = "value", organization_ref: str
         .values(column)[:1]
     )
     return Subquery(latest, output_field=output)
+
+
+def inspection_figures(user, *, since, until) -> dict:
+    """A period's inspection figures from the records the user may see: inspections held (with a visit in the
+    period), units checked, surprise/covert visits, findings, rectifications due and done on time."""
+    from django.db.models import Count, Q
+
+    visits = Visit.objects.visible_to(user).filter(
+        submitted_at__isnull=False, visited_at__date__gte=since, visited_at__date__lte=until
+    )
+    visit_figures = visits.aggregate(
+        visits=Count("id", distinct=True),
+        inspections=Count("inspection_id", distinct=True),
+        units=Count("organization_id", distinct=True),
+        secret=Count("id", filter=Q(inspection__kind__in=["surprise", "covert"]), distinct=True),
+    )
+    findings = Finding.objects.visible_to(user).filter(
+        created_at__date__gte=since, created_at__date__lte=until
+    )
+    rectifications = Rectification.objects.visible_to(user).filter(deadline__gte=since, deadline__lte=until)
+    rect_figures = rectifications.aggregate(
+        due=Count("id"),
+        on_time=Count("id", filter=Q(on_time=True)),
+        open_late=Count(
+            "id", filter=Q(verified_at__isnull=True, obligation__state__in=["overdue", "escalated"])
+        ),
+    )
+    return {**visit_figures, "findings": findings.count(), **rect_figures}
