@@ -15,7 +15,7 @@ from luoshi.accountability.models import Circular, FourForms, Talk
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
 from luoshi.core.errors import attempt
-from luoshi.core.selectors import escalation_get_visible
+from luoshi.core.selectors import escalation_get_visible, get_or_404
 from luoshi.inspections.selectors import finding_get_visible
 from luoshi.orgs.models import Organization
 
@@ -28,13 +28,6 @@ class CircularForm(forms.Form):
         label=_("What is required"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     form = forms.ChoiceField(label=_("Four forms"), choices=FourForms.choices, initial=FourForms.FORM_1)
-
-
-def _get(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
 
 
 @login_required
@@ -101,7 +94,7 @@ def circular_new(request):
 
 @login_required
 def circular(request, pk):
-    item = _get(Circular.objects.visible_to(request.user).select_related("organization", "issuer"), pk)
+    item = get_or_404(Circular.objects.visible_to(request.user).select_related("organization", "issuer"), pk)
     if request.GET.get("format") == "docx":
         response = HttpResponse(
             documents.circular_docx(item),

@@ -101,3 +101,21 @@ def attachment_add(*, upload, user, subject=None) -> Attachment:
             attachment.subject_id = str(subject.pk)
         attachment.save()
     return attachment
+
+
+def attach_files(records, attribute: str = "files") -> list:
+    """Give each record (of one model) the list of its attachments under `attribute`, in one query."""
+    from collections import defaultdict
+
+    records = list(records)
+    files = defaultdict(list)
+    if records:
+        for attachment in Attachment.objects.filter(
+            subject_type=ContentType.objects.get_for_model(records[0]),
+            subject_id__in=[str(r.pk) for r in records],
+            archived_at=None,
+        ).select_related("blob", "uploaded_by"):
+            files[attachment.subject_id].append(attachment)
+    for record in records:
+        setattr(record, attribute, files[str(record.pk)])
+    return records

@@ -35,6 +35,14 @@ SECTION_LIMIT = 20
 DUE_SOON_DAYS = 7
 
 
+def get_or_404(qs, pk):
+    """One row of a (scoped) queryset; 404 for missing, hidden and malformed ids alike."""
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def obligation_get_visible(user, pk) -> Obligation:
     try:
         return (

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE, OBLIGATIONS_CREATE, OBLIGATIONS_VIEW
+from luoshi.core.attachments import attach_files
 from luoshi.core.models import UNCLOSED_STATES, Attachment, Escalation, StepAction
+from luoshi.core.selectors import get_or_404
 from luoshi.duty.models import (
     Assignment,
     Letter,
@@ -31,23 +33,15 @@ from luoshi.duty.obligations import LETTER_SIGNATURE, LETTER_TARGET, TASK_ASSIGN
 from luoshi.orgs.models import Organization, OrgKind, PositionKind
 from luoshi.orgs.tree import subtree_bounds, subtree_q
 
-
-def _get(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 # --- Letters -------------------------------------------------------------------------------------------
 
 
 def letter_get_visible(user, pk) -> Letter:
-    return _get(Letter.objects.visible_to(user).select_related("issuer", "created_by"), pk)
+    return get_or_404(Letter.objects.visible_to(user).select_related("issuer", "created_by"), pk)
 
 
 def copy_get_visible(user, pk) -> LetterCopy:
-    return _get(
+    return get_or_404(
         LetterCopy.objects.visible_to(user).select_related(
             "letter__issuer", "organization", "signatory", "signed_by", "signing_obligation"
         ),
@@ -56,7 +50,7 @@ def copy_get_visible(user, pk) -> LetterCopy:
 
 
 def progress_get_visible(user, pk) -> TargetProgress:
-    return _get(
+    return get_or_404(
         TargetProgress.objects.visible_to(user).select_related(
             "copy__letter__issuer", "copy__organization", "target", "obligation__responsible", "updated_by"
         ),
@@ -65,7 +59,7 @@ def progress_get_visible(user, pk) -> TargetProgress:
 
 
 def target_get_visible(user, pk) -> LetterTarget:
-    target = _get(LetterTarget.objects.select_related("letter__issuer"), pk)
+    target = get_or_404(LetterTarget.objects.select_related("letter__issuer"), pk)
     letter_get_visible(user, target.letter_id)  # 404 unless its letter is visible
     return target
 
@@ -195,7 +189,7 @@ def plans_visible(user):
 
 
 def plan_get_visible(user, pk) -> WorkPlan:
-    return _get(WorkPlan.objects.visible_to(user).select_related("organization"), pk)
+    return get_or_404(WorkPlan.objects.visible_to(user).select_related("organization"), pk)
 
 
 def plan_tasks(user, plan: WorkPlan) -> list[Task]:
@@ -243,7 +237,7 @@ def child_tasks(user, assignment: Assignment) -> list[Task]:
 def task_get_visible(user, pk) -> Task:
     """The same rule as Task.visible_to, checked for one task: the issuing side by its path (no query), a
     receiving unit by one indexed look-up of its own assignment."""
-    task = _get(
+    task = get_or_404(
         Task.objects.select_related("plan", "organization", "parent_assignment__organization", "created_by"),
         pk,
     )
@@ -255,7 +249,7 @@ def task_get_visible(user, pk) -> Task:
 
 
 def assignment_get_visible(user, pk) -> Assignment:
-    return _get(
+    return get_or_404(
         Assignment.objects.visible_to(user).select_related(
             "task__organization", "task__plan", "organization", "obligation__responsible", "accepted_by"
         ),
@@ -264,26 +258,13 @@ def assignment_get_visible(user, pk) -> Assignment:
 
 
 def report_get_visible(user, pk) -> Report:
-    report = _get(Report.objects.all(), pk)
+    report = get_or_404(Report.objects.all(), pk)
     assignment_get_visible(user, report.assignment_id)  # 404 unless its assignment is visible
     return report
 
 
 def assignment_reports(assignment: Assignment) -> list[Report]:
-    reports = list(assignment.reports.select_related("by").order_by("at", "id"))
-    files = defaultdict(list)
-    if reports:
-        from django.contrib.contenttypes.models import ContentType
-
-        for attachment in Attachment.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Report),
-            subject_id__in=[str(r.pk) for r in reports],
-            archived_at=None,
-        ).select_related("blob"):
-            files[attachment.subject_id].append(attachment)
-    for report in reports:
-        report.files = files[str(report.pk)]
-    return reports
+    return attach_files(assignment.reports.select_related("by").order_by("at", "id"))
 
 
 def assignments_mine(user):

@@ -1,14 +1,12 @@
 """Reads of the inspections app through the models' `visible_to(user)`: 404 for missing and hidden alike, so a
 covert inspection's existence does not leak through an error code."""
 
-from collections import defaultdict
 
-from django.contrib.contenttypes.models import ContentType
-from django.http import Http404
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE
-from luoshi.core.models import Attachment
+from luoshi.core.attachments import attach_files
+from luoshi.core.selectors import get_or_404
 from luoshi.inspections.models import (
     Answer,
     Finding,
@@ -20,19 +18,12 @@ from luoshi.inspections.models import (
 )
 
 
-def _get(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def inspections_visible(user):
     return Inspection.objects.visible_to(user).select_related("standard", "organization")
 
 
 def inspection_get_visible(user, pk) -> Inspection:
-    return _get(inspections_visible(user).select_related("approver", "created_by"), pk)
+    return get_or_404(inspections_visible(user).select_related("approver", "created_by"), pk)
 
 
 def inspection_targets(inspection: Inspection) -> list:
@@ -45,7 +36,7 @@ def inspection_targets(inspection: Inspection) -> list:
 
 
 def visit_get_visible(user, pk) -> Visit:
-    return _get(
+    return get_or_404(
         Visit.objects.visible_to(user).select_related("inspection__standard", "organization", "inspector"), pk
     )
 
@@ -55,23 +46,12 @@ def visits_visible(user):
 
 
 def visit_answers(visit: Visit) -> list[Answer]:
-    answers = list(
-        visit.answers.select_related("item__section").order_by("item__section__order", "item__order")
-    )
-    photos = defaultdict(list)
-    for attachment in Attachment.objects.filter(
-        subject_type=ContentType.objects.get_for_model(Answer),
-        subject_id__in=[str(a.pk) for a in answers],
-        archived_at=None,
-    ).select_related("blob"):
-        photos[attachment.subject_id].append(attachment)
-    for answer in answers:
-        answer.photos = photos[str(answer.pk)]
-    return answers
+    answers = visit.answers.select_related("item__section").order_by("item__section__order", "item__order")
+    return attach_files(answers, "photos")
 
 
 def answer_get_visible(user, pk) -> Answer:
-    answer = _get(Answer.objects.all(), pk)
+    answer = get_or_404(Answer.objects.all(), pk)
     visit_get_visible(user, answer.visit_id)
     return answer
 
@@ -92,12 +72,12 @@ def standards_current() -> list[Standard]:
     return list(latest.values())
 
 
-def standard_get(pk) -> Standard:
-    return _get(Standard.objects.all(), pk)
+def standardget_or_404(pk) -> Standard:
+    return get_or_404(Standard.objects.all(), pk)
 
 
 def finding_get_visible(user, pk) -> Finding:
-    return _get(
+    return get_or_404(
         Finding.objects.visible_to(user).select_related("visit__inspection", "organization", "item"), pk
     )
 
@@ -107,7 +87,7 @@ def findings_visible(user):
 
 
 def rectification_get_visible(user, pk) -> Rectification:
-    return _get(
+    return get_or_404(
         Rectification.objects.visible_to(user).select_related(
             "finding__visit__inspection", "organization", "responsible", "obligation", "verified_by"
         ),
@@ -123,25 +103,13 @@ def rectifications_mine(user):
 
 
 def rectification_reports(rectification: Rectification) -> list:
-    from luoshi.inspections.models import RectificationReport
-
-    reports = list(rectification.reports.select_related("by"))
-    files = defaultdict(list)
-    for attachment in Attachment.objects.filter(
-        subject_type=ContentType.objects.get_for_model(RectificationReport),
-        subject_id__in=[str(r.pk) for r in reports],
-        archived_at=None,
-    ).select_related("blob"):
-        files[attachment.subject_id].append(attachment)
-    for report in reports:
-        report.files = files[str(report.pk)]
-    return reports
+    return attach_files(rectification.reports.select_related("by"))
 
 
 def report_get_visible(user, pk):
     from luoshi.inspections.models import RectificationReport
 
-    report = _get(RectificationReport.objects.all(), pk)
+    report = get_or_404(RectificationReport.objects.all(), pk)
     rectification_get_visible(user, report.rectification_id)
     return report
 
