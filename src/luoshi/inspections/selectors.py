@@ -72,7 +72,7 @@ def standards_current() -> list[Standard]:
     return list(latest.values())
 
 
-def standardget_or_404(pk) -> Standard:
+def standard_get(pk) -> Standard:
     return get_or_404(Standard.objects.all(), pk)
 
 
