@@ -111,3 +111,40 @@ def test_planning_on_the_web(world, standards, login):
     # the planner sees it; an officer of the same office who is not on it does not
     assert officer.get(made["Location"]).status_code == 200
     assert login(world.users["org_officer"]).get(made["Location"]).status_code == 404
+
+
+def test_bad_visit_input_saves_nothing(world, covert, settings):
+    import io
+
+    answers = all_pass(covert.standard)
+    car = StandardItem.objects.get(
+        section__standard=covert.standard, code="C1"
+    )  # a photo is required on failure
+    answers[car.pk] = AnswerIn(0, "公车私用")
+    with pytest.raises(ServiceError):  # no photo
+        services.visit_record(
+            by=world.users["inspector"], inspection=covert, organization=world.b1, answers=answers
+        )
+    fake = io.BytesIO(b"%PDF-1.4 not a photo" + b"\x00" * 50)
+    fake.name, fake.size, fake.content_type = "photo.jpg", 70, "image/jpeg"
+    fake.chunks = lambda: [fake.getvalue()]
+    answers[car.pk] = AnswerIn(0, "公车私用", photos=(fake,))
+    with pytest.raises(ServiceError):  # a PDF named .jpg is not a photo
+        services.visit_record(
+            by=world.users["inspector"], inspection=covert, organization=world.b1, answers=answers
+        )
+    points = StandardItem.objects.get(section__standard=covert.standard, code="B1")
+    answers = all_pass(covert.standard)
+    answers[points.pk] = AnswerIn(11)
+    with pytest.raises(ServiceError):  # outside 0–10
+        services.visit_record(
+            by=world.users["inspector"], inspection=covert, organization=world.b1, answers=answers
+        )
+    with pytest.raises(ServiceError):  # not a target
+        services.visit_record(
+            by=world.users["inspector"],
+            inspection=covert,
+            organization=world.b2,
+            answers=all_pass(covert.standard),
+        )
+    assert not Visit.objects.exists() and not Finding.objects.exists()
