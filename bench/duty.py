@@ -3,7 +3,7 @@
 
 As org_officer, on the district root: create a work plan and a task due in 30 days through the services
 (duty.services.plan_create, task_create), collect every active organization of kind "branch" under the root
-(duty.selectors.organizations_of_kind_under, what the task page's "send to a level" form uses), then time
+(orgs.selectors.organizations_of_kind_under, what the task page's "send to a level" form uses), then time
 duty.services.task_assign end to end, once: the wall clock of the call, which includes the scope check, the
 obligations (with their history rows and inbox messages), the assignments (with history), the obligations'
 subjects, and the commit with its on-commit hooks (cache invalidation, the notification tasks queued).
@@ -41,7 +41,7 @@ from django.utils import timezone  # noqa: E402
 import luoshi.core.obligations as engine  # noqa: E402
 import luoshi.orgs.selectors as org_selectors  # noqa: E402
 from luoshi.core.models import Notification, Obligation  # noqa: E402
-from luoshi.duty import selectors, services  # noqa: E402
+from luoshi.duty import services  # noqa: E402
 from luoshi.duty.models import Assignment  # noqa: E402
 from luoshi.orgs.models import Organization, OrgKind  # noqa: E402
 
@@ -149,7 +149,7 @@ def run(rollback: bool) -> dict:
     result["plan_and_task_s"] = round(time.perf_counter() - started, 3)
 
     started = time.perf_counter()
-    branches = selectors.organizations_of_kind_under(root, OrgKind.BRANCH)
+    branches = org_selectors.organizations_of_kind_under(root, OrgKind.BRANCH)
     result["collect_s"] = round(time.perf_counter() - started, 3)
     result["branches"] = len(branches)
 

@@ -1,5 +1,5 @@
-"""Luoshi benchmark: page latency at district size, tree queries at province size, and assigning one task
-to every branch at both sizes.
+"""Luoshi benchmark: page latency at district size, tree queries and the service-center ranking at province
+size, and assigning one task to every branch at both sizes.
 
   .venv/bin/python bench/run.py                         # district pages on SQLite (make bench)
   .venv/bin/python bench/run.py --part province         # province build, queries and assignment
@@ -13,8 +13,22 @@ district  Builds the demo district (`luoshi demo --seed-only`) into its own data
           floor is measured the same way: GET /api/ (the API root, a small JSON of links that needs a login),
           with the page's kind of login (session for the HTML pages, token for the API).
           Goal: p95 under 100 ms and within 3x the floor's p95.
+          Then, the server stopped, two pages of the inspections on a year of synthetic inspections
+          (bench/inspections.py: ~3,000 visits, ~21,000 item answers, their findings and rectifications,
+          over the communities and branches, in bulk) written to a copy of the database (as for assign,
+          below), served by a second server and measured the same way, each beside the floor: the
+          supervision statistics (/accountability/statistics/, this year to date) and the service-center
+          ranking (/centers/, page 1, worst first). Measured after the five pages and on a copy, so those
+          are measured on the demo as built, as before. Same goals.
 province  Builds the province demo (~90,000 organizations) and times listing one street's subtree and
           counting overdue obligations per street (bench/queries.py), as built and again after ANALYZE.
+ranking   Province, after the queries: on a copy of the province database, bench/inspections.py registers
+          a service center for each of the ~14,000 communities and writes a year of synthetic inspections
+          (~100,000 visits, four per center against the center standard, ~950,000 answers, findings and
+          rectifications), then times sites.selectors.centers_ranked(org_officer) — every center, list() —
+          and the /centers/ page's own work (count, first 50): first run and median of --ranking-repeat,
+          as loaded and after ANALYZE. Goal: the ranking under 2 s. (--skip-inspections leaves out this
+          and the two district pages.)
 assign    At the end of both parts (--skip-assign to leave it out): as org_officer, a work plan and a task
           due in 30 days on the district root, sent with duty.services.task_assign to every active branch
           under it (300 at district size, 77,891 at province size): the wall time of that one call, end to
@@ -75,6 +89,7 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/luoshi_bench_{size}"
 USER, PASSWORD = "org_officer", "luoshi-demo"  # a district role without two-factor
 GOAL_P95_MS, GOAL_RATIO = 100.0, 3.0
 GOAL_ASSIGN_S = 30.0  # one task to every branch of a province
+GOAL_RANKING_S = 2.0  # the service-center ranking of a province
 # Settings from the developer's shell that would change what is measured or where it is written.
 CLEARED = (
     "DEBUG",
@@ -277,21 +292,119 @@ def run_district(backend: str, args) -> dict:
             f"  server pid {server.proc.pid} on 127.0.0.1:{port}; all pages answer 200; measuring "
             f"{args.clients} clients × {args.seconds:g} s each (after {args.warmup:g} s warm-up)"
         )
-        rows = []
-        for name, path, headers, floor_name in pages:
-            floor = measure(server, floor_name, "/api/", floors[floor_name], args)
-            page = measure(server, name, path, headers, args)
-            page["floor"] = floor
-            page["bytes"] = sizes[path]
-            page["ratio_p95"] = page["p95_ms"] / floor["p95_ms"] if floor["p95_ms"] else None
-            page["goal_p95_met"] = page["p95_ms"] < GOAL_P95_MS
-            page["goal_ratio_met"] = (page["ratio_p95"] or 0) <= GOAL_RATIO
-            page["goal_met"] = page["goal_p95_met"] and page["goal_ratio_met"]
-            rows.append(page)
+        rows = measure_pages(server, pages, floors, sizes, args)
     result["pages"] = rows
-    # After the pages, with the server stopped: it writes, on a copy.
+    # After the pages, with the server stopped: these write, each on its own copy.
+    if not args.skip_inspections:
+        result["inspections"] = inspection_pages(backend, env, args)
     if not args.skip_assign:
         result["assign"] = assign_everywhere("district", backend, env)
+    return result
+
+
+def measure_pages(server, pages, floors: dict, sizes: dict, args) -> list[dict]:
+    """Each page right after its floor (GET /api/ with the page's kind of login), against the goals."""
+    rows = []
+    for name, path, headers, floor_name in pages:
+        floor = measure(server, floor_name, "/api/", floors[floor_name], args)
+        page = measure(server, name, path, headers, args)
+        page["floor"] = floor
+        page["bytes"] = sizes[path]
+        page["ratio_p95"] = page["p95_ms"] / floor["p95_ms"] if floor["p95_ms"] else None
+        page["goal_p95_met"] = page["p95_ms"] < GOAL_P95_MS
+        page["goal_ratio_met"] = (page["ratio_p95"] or 0) <= GOAL_RATIO
+        page["goal_met"] = page["goal_p95_met"] and page["goal_ratio_met"]
+        rows.append(page)
+    return rows
+
+
+INSPECTION_PAGES = (
+    ("statistics", "/accountability/statistics/"),
+    ("centers", "/centers/"),
+)
+
+
+def _log_tail(server, chars: int = 6000) -> str:
+    try:
+        return server.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+def inspection_pages(backend: str, env: dict, args) -> dict:
+    """The statistics page and the center ranking, measured like the other pages (each beside the floor),
+    on a copy of the district database to which bench/inspections.py first adds a year of synthetic
+    inspections: the database of the other pages stays as built. A failure (a page answering 500, with
+    the server's log, where the traceback is) is recorded, not raised: the part's other figures stand."""
+    log("  a year of synthetic inspections (bench/inspections.py, on a copy of the database) …")
+    result = {}
+    try:
+        started = time.monotonic()
+        copy_env, remove = database_copy("district", backend, env, "inspections")
+        result["copy_s"] = round(time.monotonic() - started, 1)
+        try:
+            data = child(
+                "inspections.py", copy_env, "--size", "district", "--repeat", str(args.ranking_repeat)
+            )
+            result["data"] = data
+            totals = data["load"]["totals"]
+            log(
+                f"  written in {data['load']['s']:.1f} s: {totals['visits']:,} visits, {totals['answers']:,}"
+                f" answers, {totals['findings']:,} findings, {totals['centers']} centers; measuring the pages"
+            )
+            with Server(copy_env, args.workers, args.threads) as server:
+                session = session_login(server.port, USER, PASSWORD)
+                pages = [(name, path, session, "floor (session)") for name, path in INSPECTION_PAGES]
+                floors = {"floor (session)": session}
+                try:
+                    sizes = {path: check_ok(server.port, path, session) for _n, path, _h, _f in pages}
+                    sizes["/api/"] = check_ok(server.port, "/api/", session)
+                except BenchError as exc:
+                    result["server_log"] = _log_tail(server)
+                    raise BenchError(f"{exc}\n--- server log (tail) ---\n{result['server_log']}") from None
+                result["pages"] = measure_pages(server, pages, floors, sizes, args)
+        finally:
+            remove()
+    except (BenchError, subprocess.SubprocessError, OSError, sqlite3.Error) as exc:
+        log(f"  inspection pages FAILED: {exc}")
+        result["error"] = str(exc)
+    except Exception as exc:  # psycopg's errors (psycopg is only imported with --postgres)
+        log(f"  inspection pages FAILED: {type(exc).__name__}: {exc}")
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    return result
+
+
+def inspection_ranking(backend: str, env: dict, args) -> dict:
+    """The service-center ranking at province size: bench/inspections.py adds centers and a year of
+    synthetic inspections (~100,000 visits) to a copy of the province database and times
+    sites.selectors.centers_ranked there; the copy is dropped afterwards. A failure is recorded."""
+    log("  a year of synthetic inspections and the center ranking (bench/inspections.py, on a copy) …")
+    try:
+        started = time.monotonic()
+        copy_env, remove = database_copy("province", backend, env, "inspections")
+        copy_s = time.monotonic() - started
+        try:
+            result = child(
+                "inspections.py", copy_env, "--size", "province", "--repeat", str(args.ranking_repeat)
+            )
+        finally:
+            remove()
+    except (BenchError, subprocess.SubprocessError, OSError, sqlite3.Error) as exc:
+        log(f"  ranking FAILED: {exc}")
+        return {"error": str(exc)}
+    except Exception as exc:  # psycopg's errors
+        log(f"  ranking FAILED: {type(exc).__name__}: {exc}")
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    result["copy_s"] = round(copy_s, 1)
+    runs = [result["ranking"]["list"]] + (
+        [result["ranking_analyzed"]["list"]] if "ranking_analyzed" in result else []
+    )
+    result["goal_s"] = GOAL_RANKING_S
+    result["goal_met"] = all(max(t["first_ms"], t["median_ms"]) < GOAL_RANKING_S * 1000 for t in runs)
+    log(
+        f"  ranking of {result['ranking']['centers']:,} centers: first {runs[0]['first_ms']:.0f} ms, "
+        f"median {runs[0]['median_ms']:.0f} ms (data written in {result['load']['s']:.0f} s)"
+    )
     return result
 
 
@@ -350,10 +463,10 @@ def _create_from_template(name: str, template: str) -> None:
                 time.sleep(1)
 
 
-def assignment_copy(size: str, backend: str, env: dict) -> tuple[dict, Callable[[], None]]:
+def database_copy(size: str, backend: str, env: dict, purpose: str) -> tuple[dict, Callable[[], None]]:
     """A copy of the part's database (SQLite: the backup API into its own var dir; PostgreSQL: CREATE
     DATABASE … TEMPLATE) and the environment that names it; returns (environment, remove the copy)."""
-    var = RESULTS / f"var-{size}-{backend}-assign"
+    var = RESULTS / f"var-{size}-{backend}-{purpose}"
     if var.exists():
         shutil.rmtree(var)  # only ever bench/results/var-*
     var.mkdir(parents=True)
@@ -371,9 +484,9 @@ def assignment_copy(size: str, backend: str, env: dict) -> tuple[dict, Callable[
             shutil.rmtree(var, ignore_errors=True)
 
         return copy_env, remove
-    name = f"luoshi_bench_{size}_assign"
+    name = f"luoshi_bench_{size}_{purpose}"
     _create_from_template(name, f"luoshi_bench_{size}")
-    copy_env["DATABASE_URL"] = PG_URL.format(size=f"{size}_assign")
+    copy_env["DATABASE_URL"] = PG_URL.format(size=f"{size}_{purpose}")
 
     def remove_database():
         import psycopg
@@ -392,7 +505,7 @@ def assign_everywhere(size: str, backend: str, env: dict) -> dict:
     log("  assigning one task to every branch (bench/duty.py, on a copy of the database) …")
     try:
         started = time.monotonic()
-        copy_env, remove = assignment_copy(size, backend, env)
+        copy_env, remove = database_copy(size, backend, env, "assign")
         copy_s = time.monotonic() - started
         try:
             result = child("duty.py", copy_env)
@@ -422,6 +535,8 @@ def run_province(backend: str, args) -> dict:
     result["queries"] = queries(env, "--repeat", str(args.repeat))
     log("  … and again after ANALYZE")
     result["queries_analyzed"] = queries(env, "--repeat", str(args.repeat), "--analyze")
+    if not args.skip_inspections:
+        result["ranking"] = inspection_ranking(backend, env, args)
     if not args.skip_assign:
         result["assign"] = assign_everywhere("province", backend, env)
     return result
@@ -451,20 +566,18 @@ def print_district(result: dict) -> None:
     log(header)
     log("─" * len(header))
     for row in result["pages"]:
-        floor = row["floor"]
-        ratio = f"{row['ratio_p95']:.2f}x" if row["ratio_p95"] is not None else "—"
-        alone = f"{row['alone_p50_ms']:.1f}" if row["alone_p50_ms"] is not None else "—"
-        log(
-            f"{row['page']:<16} {row['p50_ms']:7.1f} {row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['rps']:7.1f}"
-            f" {alone:>9} {_others(row):>6} │ {floor['p50_ms']:9.1f} {floor['p95_ms']:9.1f} {floor['rps']:7.1f}"
-            f" {_others(floor):>6} │ {ratio:>9}  {_goal(row)}"
-        )
+        _page_row(row)
+    inspections = result.get("inspections")
+    if inspections and inspections.get("pages"):
+        log("─" * len(header))
+        for row in inspections["pages"]:
+            _page_row(row)
     log(
         f"Goal: p95 < {GOAL_P95_MS:.0f} ms and p95 ≤ {GOAL_RATIO:g}x the floor. Floor = GET /api/"
         " (the API root, a few links, login required) with the page's kind of login: session for home, tree,"
-        " cascade and ledger, token for the API. 'alone p50' = one client, no queueing. 'others' = share of"
-        " the machine's CPU used by processes other than the server, wrk and PostgreSQL during the"
-        " measurement (above ~10%, the numbers are disturbed)."
+        " cascade, ledger, statistics and centers, token for the API. 'alone p50' = one client, no queueing."
+        " 'others' = share of the machine's CPU used by processes other than the server, wrk and PostgreSQL"
+        " during the measurement (above ~10%, the numbers are disturbed)."
     )
     task = result.get("cascade_task")
     if task:
@@ -472,8 +585,87 @@ def print_district(result: dict) -> None:
             f"Cascade = /duty/tasks/<id>/ of the plan's first top-level task (id {task['id']}, no. "
             f"{task['number']}, {task['title']}); ledger = /duty/ledger/ (supervision ledger, first page)."
         )
+    if inspections:
+        print_inspection_pages(inspections)
     if "assign" in result:
         print_assign(result["assign"], "district", result["backend"])
+
+
+def _page_row(row: dict) -> None:
+    floor = row["floor"]
+    ratio = f"{row['ratio_p95']:.2f}x" if row["ratio_p95"] is not None else "—"
+    alone = f"{row['alone_p50_ms']:.1f}" if row["alone_p50_ms"] is not None else "—"
+    log(
+        f"{row['page']:<16} {row['p50_ms']:7.1f} {row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['rps']:7.1f}"
+        f" {alone:>9} {_others(row):>6} │ {floor['p50_ms']:9.1f} {floor['p95_ms']:9.1f} {floor['rps']:7.1f}"
+        f" {_others(floor):>6} │ {ratio:>9}  {_goal(row)}"
+    )
+
+
+def _written(data: dict) -> str:
+    load, totals = data["load"], data["load"]["totals"]
+    per = data["load"]["center_visits_per_center"]
+    return (
+        f"{totals['visits']:,} visits ({totals['visits_center_standard']:,} against the center standard, "
+        f"{per['mean']:g} per center on average), {totals['answers']:,} answers, {totals['findings']:,} "
+        f"findings with their rectifications, {totals['centers']:,} centers "
+        f"({load['written']['centers_added']:,} added); written in {load['s']:.1f} s"
+    )
+
+
+def _ranking_line(label: str, r: dict) -> str:
+    return (
+        f"  {label:<26} every center (list): first {r['list']['first_ms']:8.1f} ms, median "
+        f"{r['list']['median_ms']:8.1f} ms │ the page (count + first 50): first {r['page']['first_ms']:7.1f} ms,"
+        f" median {r['page']['median_ms']:7.1f} ms"
+    )
+
+
+def print_inspection_pages(insp: dict) -> None:
+    log("\nStatistics and centers pages (the last two rows above) — on a copy of the district database with")
+    if "data" not in insp:
+        log(f"  a year of synthetic inspections: FAILED: {insp.get('error')}")
+        return
+    data = insp["data"]
+    log(f"  a year of synthetic inspections (bench/inspections.py): {_written(data)}.")
+    if "error" in insp:
+        log(f"  FAILED: {insp['error']}")
+    r = data["ranking"]
+    log(
+        f"  The ranking itself, as org_officer, {r['centers']} centers ({r['centers_scored']} scored, "
+        f"{r['below_pass']} below 80):"
+    )
+    log(_ranking_line("as loaded:", r))
+    if "ranking_analyzed" in data:
+        log(_ranking_line("after ANALYZE:", data["ranking_analyzed"]))
+    log(
+        "  Statistics = /accountability/statistics/ (this year to date); centers = /centers/ (worst first, page 1)."
+    )
+
+
+def print_ranking(r: dict, backend: str) -> None:
+    log(f"\nService-center ranking — province, {backend}, as org_officer (sites.selectors.centers_ranked):")
+    if "error" in r:
+        log(f"  FAILED: {r['error']}")
+        return
+    ranking = r["ranking"]
+    log(f"  on a copy with a year of synthetic inspections: {_written(r)}.")
+    log(
+        f"  {ranking['centers']:,} centers ranked, {ranking['centers_scored']:,} with a score (worst "
+        f"{ranking['worst']}, mean {ranking['mean']}, best {ranking['best']}; {ranking['below_pass']:,} below 80)"
+    )
+    log(_ranking_line("as loaded:", ranking))
+    if "ranking_analyzed" in r:
+        log(_ranking_line(f"after ANALYZE ({r['analyze_s']:.1f} s):", r["ranking_analyzed"]))
+    runs = ranking["list"]["runs"]
+    log(
+        f"  goal < {r['goal_s']:g} s for every center: {'met' if r['goal_met'] else 'MISSED'}"
+        f" ({runs} runs each; 'first' is the cold run, the median is over the others)"
+    )
+    if not r["goal_met"]:
+        log("  query plan (after ANALYZE when run):")
+        for line in r.get("ranking_analyzed", ranking)["plan"]:
+            log(f"    {line}")
 
 
 def _goal(row: dict) -> str:
@@ -569,6 +761,8 @@ def print_province(result: dict) -> None:
             f"direct total {run['overdue_total_direct'] or 0:,} ({agree})."
         )
     log(f"{q['repeat']} runs each; 'first' is the cold run, median and p95 are over the others.")
+    if "ranking" in result:
+        print_ranking(result["ranking"], result["backend"])
     if "assign" in result:
         print_assign(result["assign"], "province", result["backend"])
 
@@ -610,6 +804,14 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep an existing benchmark database")
     parser.add_argument(
         "--skip-assign", action="store_true", help="skip assigning a task to every branch (bench/duty.py)"
+    )
+    parser.add_argument(
+        "--skip-inspections",
+        action="store_true",
+        help="skip the synthetic inspections: statistics and centers pages, province ranking (bench/inspections.py)",
+    )
+    parser.add_argument(
+        "--ranking-repeat", type=int, default=5, help="runs of each ranking timing (default 5)"
     )
     parser.add_argument(
         "--analyze",
@@ -657,9 +859,12 @@ def main(argv=None) -> int:
             log(f"\n== {part} on {backend} ==")
             try:
                 report["runs"].append(run(backend, args))
-                failed = report["runs"][-1].get("assign", {}).get("error")
-                if failed:  # recorded beside the part's other figures; still a failed run
-                    report["errors"].append({"part": f"{part} assign", "backend": backend, "error": failed})
+                for key in ("assign", "inspections", "ranking"):
+                    failed = report["runs"][-1].get(key, {}).get("error")
+                    if failed:  # recorded beside the part's other figures; still a failed run
+                        report["errors"].append(
+                            {"part": f"{part} {key}", "backend": backend, "error": failed}
+                        )
             except (BenchError, subprocess.SubprocessError, OSError) as exc:
                 log(f"FAILED: {exc}")
                 report["errors"].append({"part": part, "backend": backend, "error": str(exc)})
