@@ -14,6 +14,7 @@ from luoshi.accountability import documents, services
 from luoshi.accountability.models import Circular, FourForms, Talk
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
+from luoshi.core.cache import cached
 from luoshi.core.errors import attempt
 from luoshi.core.selectors import escalation_get_visible, get_or_404
 from luoshi.inspections.selectors import finding_get_visible
@@ -123,12 +124,20 @@ def statistics(request):
             return default
 
     since, until = parse("since", date(today.year, 1, 1)), parse("until", today)
-    figures = inspection_figures(request.user, since=since, until=until)
-    circulars = Circular.objects.visible_to(request.user).filter(issued_on__gte=since, issued_on__lte=until)
-    talks = Talk.objects.visible_to(request.user).filter(held_on__gte=since, held_on__lte=until)
-    figures["circulars"] = circulars.count()
-    figures["talks"] = talks.count()
-    figures["persons_talked"] = sum(talks.values_list("persons_count", flat=True))
+
+    def compute():
+        figures = inspection_figures(request.user, since=since, until=until)
+        circulars = Circular.objects.visible_to(request.user).filter(
+            issued_on__gte=since, issued_on__lte=until
+        )
+        talks = Talk.objects.visible_to(request.user).filter(held_on__gte=since, held_on__lte=until)
+        figures["circulars"] = circulars.count()
+        figures["talks"] = talks.count()
+        figures["persons_talked"] = sum(talks.values_list("persons_count", flat=True))
+        return figures
+
+    # kept until any record changes (luoshi.core.cache): offices reload this page more than records change
+    figures = cached(f"supervision-figures:{request.user.pk}:{since}:{until}", compute)
     text = gettext(
         "From %(since)s to %(until)s: %(inspections)d inspections, %(secret)d of the visits surprise or covert, "
         "%(units)d units checked, %(findings)d problems found; %(on_time)d of %(due)d rectifications due were "

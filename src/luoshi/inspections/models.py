@@ -117,14 +117,20 @@ class InspectionKind(models.TextChoices):
 SECRET_KINDS = (InspectionKind.SURPRISE, InspectionKind.COVERT)
 
 
+def _insiders_q(user, field: str) -> Q:
+    """Rows whose inspection (`field`: its id) the user is inside of: on the team, the approving leader, or
+    whoever planned it (they know of it already). Subqueries rather than joins, so no row comes twice."""
+    team = InspectionTeam.objects.filter(user_id=user.pk).values("inspection_id")
+    own = Inspection.objects.filter(Q(approver_id=user.pk) | Q(created_by_id=user.pk)).values("pk")
+    return Q(**{f"{field}__in": team}) | Q(**{f"{field}__in": own})
+
+
 class InspectionQuerySet(NoDeleteQuerySet):
     def visible_to(self, user):
         """Routine: whoever sees the organizing office or a target. Surprise and covert: the team and the
         approving leader only; a target learns of its own visit through the visit, not the plan."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        # whoever planned it knows of it already: the planner counts with the team and the leader
-        insiders = Q(team__user_id=user.pk) | Q(approver_id=user.pk) | Q(created_by_id=user.pk)
         routine = Q(kind=InspectionKind.ROUTINE) & (
             _view_q(user, "organization__path")
             | Q(
@@ -133,7 +139,7 @@ class InspectionQuerySet(NoDeleteQuerySet):
                 )
             )
         )
-        return self.filter(insiders | routine).distinct()
+        return self.filter(_insiders_q(user, "pk") | routine)
 
 
 class Inspection(NoDeleteModel):
@@ -206,13 +212,8 @@ class VisitQuerySet(NoDeleteQuerySet):
         """The inspection's insiders always; those who see the visited organization once it is recorded."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        insiders = (
-            Q(inspection__team__user_id=user.pk)
-            | Q(inspection__approver_id=user.pk)
-            | Q(inspection__created_by_id=user.pk)
-        )
         recorded = Q(submitted_at__isnull=False) & _view_q(user, "organization__path")
-        return self.filter(insiders | recorded).distinct()
+        return self.filter(_insiders_q(user, "inspection_id") | recorded)
 
 
 class Visit(NoDeleteModel):

@@ -1,8 +1,6 @@
 """Reads of the inspections app through the models' `visible_to(user)`: 404 for missing and hidden alike, so a
 covert inspection's existence does not leak through an error code."""
 
-
-
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_COMPLETE
 from luoshi.core.attachments import attach_files
@@ -165,13 +163,26 @@ def latest_score(standard_code: str, field: str = "value", organization_ref: str
     return Subquery(latest, output_field=output)
 
 
+def day_bounds(since, until):
+    """[start of `since`, start of the day after `until`) in local time: a range the index can use, where a
+    `__date` lookup makes SQLite call a function on every row."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    end = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+    return start, end
+
+
 def inspection_figures(user, *, since, until) -> dict:
     """A period's inspection figures from the records the user may see: inspections held (with a visit in the
     period), units checked, surprise/covert visits, findings, rectifications due and done on time."""
     from django.db.models import Count, Q
 
+    start, end = day_bounds(since, until)
     visits = Visit.objects.visible_to(user).filter(
-        submitted_at__isnull=False, visited_at__date__gte=since, visited_at__date__lte=until
+        submitted_at__isnull=False, visited_at__gte=start, visited_at__lt=end
     )
     visit_figures = visits.aggregate(
         visits=Count("id", distinct=True),
@@ -179,9 +190,7 @@ def inspection_figures(user, *, since, until) -> dict:
         units=Count("organization_id", distinct=True),
         secret=Count("id", filter=Q(inspection__kind__in=["surprise", "covert"]), distinct=True),
     )
-    findings = Finding.objects.visible_to(user).filter(
-        created_at__date__gte=since, created_at__date__lte=until
-    )
+    findings = Finding.objects.visible_to(user).filter(created_at__gte=start, created_at__lt=end)
     rectifications = Rectification.objects.visible_to(user).filter(deadline__gte=since, deadline__lte=until)
     rect_figures = rectifications.aggregate(
         due=Count("id"),

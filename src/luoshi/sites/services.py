@@ -53,6 +53,7 @@ def center_register(
             },
         )
         center.services.set(ServiceOffering.objects.filter(code__in=list(services), archived_at=None))
+    data_changed()
     return center
 
 
