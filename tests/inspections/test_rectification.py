@@ -227,3 +227,18 @@ def test_statistics_and_the_report_sentence(world, order, login, covert):
     with at(DEADLINE + timedelta(days=2)):
         mine = login(world.users["outsider"]).get(f"/accountability/statistics/?since={ORDERED}").context["f"]
     assert (mine["inspections"], mine["findings"], mine["talks"]) == (0, 0, 0)
+
+
+def test_rectification_notice_as_word(world, order, login):
+    from docx import Document
+
+    word = login(world.users["branch_secretary"]).get(f"/inspections/rectifications/{order.pk}/notice.docx")
+    assert word.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    assert "整改通知书" in text and "幸福第一支部：" in text and "值班人员脱岗" in text
+    assert f"请于{DEADLINE.year}年{DEADLINE.month}月{DEADLINE.day}日前完成整改" in text
+    assert "整改情况报告及值班表照片" in text
+    assert (
+        login(world.users["outsider"]).get(f"/inspections/rectifications/{order.pk}/notice.docx").status_code
+        == 404
+    )

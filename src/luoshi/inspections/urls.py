@@ -13,6 +13,7 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit, name="visit"),
     path("findings/<int:pk>/", views.finding, name="finding"),
     path("rectifications/<int:pk>/", views.rectification, name="rectification"),
+    path("rectifications/<int:pk>/notice.docx", views.rectification_notice, name="rectification_notice"),
     path("rectifications/<int:pk>/report/", views.rectification_report, name="rectification_report"),
     path("rectifications/<int:pk>/verify/", views.rectification_verify, name="rectification_verify"),
 ]

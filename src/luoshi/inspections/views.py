@@ -318,3 +318,26 @@ def standard(request, pk):
         "inspections/standard.html",
         {"standard": item, "items": selectors.standard_items(item), "scoring": Scoring},
     )
+
+
+@login_required
+def rectification_notice(request, pk):
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from luoshi.inspections.documents import rectification_notice_docx
+
+    item = selectors.rectification_get_visible(request.user, pk)
+    issuer = (
+        item.finding.visit.inspection.organization.name
+        if item.finding.visit
+        else item.created_by.display_name
+    )
+    response = HttpResponse(
+        rectification_notice_docx(item, issuer),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    name = f"整改通知书-{item.organization.name}.docx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
