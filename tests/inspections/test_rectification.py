@@ -242,3 +242,34 @@ def test_rectification_notice_as_word(world, order, login):
         login(world.users["outsider"]).get(f"/inspections/rectifications/{order.pk}/notice.docx").status_code
         == 404
     )
+
+
+def test_talk_recorded_on_the_web_and_as_word(world, login):
+    from docx import Document
+
+    officer = login(world.users["discipline_officer"])
+    form = {
+        "kind": "admonishment",
+        "organization": "B1",
+        "persons": "b1书记",
+        "persons_count": "1",
+        "held_on": str(date.today() + timedelta(days=3)),
+        "talker": "区纪委监委",
+        "basis": "整改逾期",
+        "record": "指出整改不力问题。",
+        "statement": "接受诫勉，立即整改。",
+        "form": "form_1",
+    }
+    assert officer.post("/accountability/talks/new/", form).status_code == 400  # not yet held
+    form["held_on"] = "2026-01-05"
+    made = officer.post("/accountability/talks/new/", form)
+    assert made.status_code == 302
+    word = officer.get(made["Location"] + "?format=docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    assert (
+        "诫勉谈话记录" in text and "b1书记（幸福第一支部，共1人）" in text and "接受诫勉，立即整改。" in text
+    )
+    branch = login(world.users["branch_secretary"])
+    assert (
+        branch.post("/accountability/talks/new/", {**form, "organization": "B1"}).status_code == 400
+    )  # no right

@@ -21,3 +21,30 @@ def circular_docx(circular) -> bytes:
     paragraph(doc, circular.issuer.name, align=WD_ALIGN_PARAGRAPH.RIGHT)
     paragraph(doc, chinese_date(circular.issued_on), align=WD_ALIGN_PARAGRAPH.RIGHT)
     return to_bytes(doc)
+
+
+def talk_docx(talk) -> bytes:
+    """谈话记录: kind, when, who talked to whom, the basis, the record and the person's own statement."""
+    from django.utils import translation
+
+    doc = new_document()
+    with translation.override("zh-hans"):  # an official record is written in Chinese whatever the reader's UI
+        kind = str(talk.get_kind_display())
+    title(doc, f"{kind.split('（')[0].split('(')[0].strip()}记录")
+    for label, value in (
+        ("谈话时间", chinese_date(talk.held_on)),
+        ("谈话对象", f"{talk.persons}（{talk.organization.name}，共{talk.persons_count}人）"),
+        ("谈话人", talk.talker),
+        ("谈话依据", talk.basis),
+    ):
+        paragraph(doc, f"{label}：{value}", indent=False)
+    paragraph(doc, "谈话内容：", indent=False)
+    for line in talk.record.splitlines():
+        if line.strip():
+            paragraph(doc, line.strip())
+    paragraph(doc, "本人陈述：", indent=False)
+    paragraph(doc, talk.statement or "（未作陈述）")
+    paragraph(doc, "")
+    paragraph(doc, "谈话对象签字：", indent=False)
+    paragraph(doc, "谈话人签字：", indent=False)
+    return to_bytes(doc)

@@ -8,4 +8,6 @@ urlpatterns = [
     path("statistics/", views.statistics, name="statistics"),
     path("circulars/new/", views.circular_new, name="circular_new"),
     path("circulars/<int:pk>/", views.circular, name="circular"),
+    path("talks/new/", views.talk_new, name="talk_new"),
+    path("talks/<int:pk>/", views.talk, name="talk"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.accountability import documents, services
-from luoshi.accountability.models import Circular, FourForms, Talk
+from luoshi.accountability.models import Circular, FourForms, Talk, TalkKind
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
 from luoshi.core.cache import cached
@@ -29,6 +29,62 @@ class CircularForm(forms.Form):
         label=_("What is required"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     form = forms.ChoiceField(label=_("Four forms"), choices=FourForms.choices, initial=FourForms.FORM_1)
+
+
+class TalkForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TalkKind.choices)
+    organization = forms.CharField(
+        label=_("Organization"), help_text=_("Type a name or code and pick the unit.")
+    )
+    persons = forms.CharField(label=_("Persons talked to"), max_length=300)
+    persons_count = forms.IntegerField(label=_("Number of persons"), min_value=1, initial=1)
+    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    talker = forms.CharField(label=_("Talked to by"), max_length=100)
+    basis = forms.CharField(label=_("Basis"), widget=forms.Textarea(attrs={"rows": 2}))
+    record = forms.CharField(label=_("Record of the talk"), widget=forms.Textarea(attrs={"rows": 4}))
+    statement = forms.CharField(
+        label=_("The person's own statement"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    form = forms.ChoiceField(label=_("Four forms"), choices=FourForms.choices, initial=FourForms.FORM_1)
+
+
+@login_required
+def talk_new(request):
+    from luoshi.orgs.selectors import organization_pick_visible
+
+    form = TalkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = organization_pick_visible(request.user, form.cleaned_data["organization"])
+        if org is None:
+            form.add_error("organization", _("No organization with this name or code in your scope."))
+        else:
+            made = {}
+            data = {k: v for k, v in form.cleaned_data.items() if k != "organization"}
+
+            def record():
+                made["t"] = services.talk_record(by=request.user, organization=org, **data)
+
+            denied = ("organization", _("You can record talks only about units below your own."))
+            if attempt(form, record, denied=denied):
+                messages.success(request, gettext("The talk was recorded."))
+                return redirect("accountability:talk", pk=made["t"].pk)
+    return render(
+        request, "accountability/talk_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def talk(request, pk):
+    item = get_or_404(Talk.objects.visible_to(request.user).select_related("organization", "created_by"), pk)
+    if request.GET.get("format") == "docx":
+        response = HttpResponse(
+            documents.talk_docx(item),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        name = f"谈话记录-{item.persons[:20]}-{item.held_on:%Y%m%d}.docx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
+    return render(request, "accountability/talk.html", {"talk": item})
 
 
 @login_required
