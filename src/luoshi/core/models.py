@@ -54,6 +54,8 @@ class Attachment(NoDeleteModel):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # what a photo says of itself (EXIF): when it was taken and where, read at upload; the file keeps it too
+    meta = models.JSONField(_("photo metadata"), default=dict, blank=True)
     history = HistoricalRecords()
 
     class Meta:
