@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from luoshi.core.errors import ServiceError
-from luoshi.core.models import Escalation, ObligationState
+from luoshi.core.models import Escalation, Notification, ObligationState
 from luoshi.core.obligations import escalation_decide, obligation_sweep
 from luoshi.inspections import services
 
@@ -105,6 +105,7 @@ def test_returned_reopens_accepted_stops(world, order):
         )
         order.obligation.refresh_from_db()
         assert order.obligation.state == ObligationState.OPEN
+        assert Notification.objects.filter(recipient=branch, body__contains="缺少值班表照片").exists()
     # a returned rectification is back on the ladder: reminded before the deadline
     with at(DEADLINE - timedelta(days=3)):
         obligation_sweep()

@@ -139,3 +139,32 @@ def test_acceptance_by_a_passing_visit(world, standards, centers):
             deadline=days(5),
             milestones=[("x", days(2))],
         )
+
+
+def test_the_community_reports_a_milestone_reached(world, standards, centers, login):
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.services import role_grant
+
+    project = services.project_create(
+        by=world.users["org_officer"],
+        center=centers["c1"],
+        title="达标建设",
+        deadline=days(20),
+        milestones=[("完成改造", days(10))],
+    )
+    milestone = project.milestones.get()
+    # the street secretary holds 'report done' on the street, not on the community: no button, 403
+    street = login(world.users["street_secretary"])
+    assert "milestones/" not in street.get(f"/centers/{centers['c1'].pk}/").content.decode()
+    assert street.post(f"/centers/milestones/{milestone.pk}/done/").status_code == 403
+    role_grant(
+        by=None,
+        user=world.users["member"],
+        role=Role.objects.get(code="branch_secretary"),
+        organization=world.c1,
+    )
+    community = login(world.users["member"])
+    assert community.post(f"/centers/milestones/{milestone.pk}/done/").status_code == 302
+    milestone.refresh_from_db()
+    milestone.obligation.refresh_from_db()
+    assert milestone.done_at is not None and milestone.obligation.state == "done"

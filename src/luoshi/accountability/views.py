@@ -195,7 +195,7 @@ def statistics(request):
     # kept until any record changes (luoshi.core.cache): offices reload this page more than records change
     figures = cached(f"supervision-figures:{request.user.pk}:{since}:{until}", compute)
     text = gettext(
-        "From %(since)s to %(until)s: %(inspections)d inspections, %(secret)d of the visits surprise or covert, "
+        "From %(since)s to %(until)s: %(inspections)d inspections, %(secret)d of them surprise or covert, "
         "%(units)d units checked, %(findings)d problems found; %(on_time)d of %(due)d rectifications due were "
         "done on time; %(circulars)d circulars issued; %(talks)d talks held with %(persons)d persons."
     ) % {

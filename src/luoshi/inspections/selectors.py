@@ -188,7 +188,7 @@ def inspection_figures(user, *, since, until) -> dict:
         visits=Count("id", distinct=True),
         inspections=Count("inspection_id", distinct=True),
         units=Count("organization_id", distinct=True),
-        secret=Count("id", filter=Q(inspection__kind__in=["surprise", "covert"]), distinct=True),
+        secret=Count("inspection_id", filter=Q(inspection__kind__in=["surprise", "covert"]), distinct=True),
     )
     findings = Finding.objects.visible_to(user).filter(created_at__gte=start, created_at__lt=end)
     rectifications = Rectification.objects.visible_to(user).filter(deadline__gte=since, deadline__lte=until)

@@ -16,6 +16,7 @@ from luoshi.core.attachments import attachment_add
 from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import ObligationState
+from luoshi.core.notifications import notify
 from luoshi.inspections.models import (
     Answer,
     Finding,
@@ -252,7 +253,7 @@ def finding_add(*, by, organization: Organization, description: str, visit: Visi
     return finding
 
 
-def _may_order(user, finding: Finding) -> bool:
+def can_order(user, finding: Finding) -> bool:
     if finding.visit_id and is_insider(user, finding.visit.inspection):
         return True
     return scoping.has_perm_on(user, OBLIGATIONS_CREATE, finding.organization.path, above=True)
@@ -262,7 +263,7 @@ def rectification_order(
     *, by, finding: Finding, deadline: date, evidence_required: str, responsible=None
 ) -> Rectification:
     """整改通知 — the responsible unit must put the finding right by the deadline, with the evidence named."""
-    if not _may_order(by, finding):
+    if not can_order(by, finding):
         raise NotPermitted()
     if deadline < timezone.localdate():
         raise ServiceError(_("The date cannot be before today."), field="deadline")
@@ -320,11 +321,32 @@ def rectification_report(*, by, rectification: Rectification, text: str, uploads
         for upload in uploads:
             attachment_add(upload=upload, user=by, subject=report)
         engine.obligation_submit(obligation=obligation, user=by, note=text)
+    notify(
+        _verifiers(rectification),
+        title=_("Please verify: %(finding)s"),
+        body=_("%(unit)s reports the rectification done."),
+        values={"finding": rectification.finding.description[:80], "unit": rectification.organization.name},
+        url=rectification.get_absolute_url(),
+    )
     return report
 
 
+def _verifiers(rectification: Rectification) -> list:
+    finding = rectification.finding
+    if finding.visit_id:
+        inspection = finding.visit.inspection
+        users = [m.user for m in inspection.team.select_related("user")]
+        return users or [inspection.approver]
+    return [rectification.created_by]
+
+
 def can_verify(user, rectification: Rectification) -> bool:
-    return _may_order(user, rectification.finding)
+    """The inspection team verifies what it found (its planner and approving leader with it); a finding added
+    by hand, the offices above the unit."""
+    finding = rectification.finding
+    if finding.visit_id:
+        return is_insider(user, finding.visit.inspection)
+    return scoping.has_perm_on(user, OBLIGATIONS_CREATE, finding.organization.path, above=True)
 
 
 def rectification_verify(
@@ -363,6 +385,14 @@ def rectification_verify(
             engine.obligation_return(obligation=rectification.obligation, user=by, reason=reason)
             RectificationReport.objects.create(
                 rectification=rectification, type=RectificationReport.Type.RETURNED, text=reason, by=by
+            )
+            person = rectification.obligation.responsible
+            notify(
+                [person.user] if person is not None and person.user_id else [],
+                title=_("Returned: %(title)s"),
+                body=_("Reason: %(reason)s"),
+                values={"title": rectification.finding.description[:80], "reason": reason},
+                url=rectification.get_absolute_url(),
             )
     data_changed()
     return rectification

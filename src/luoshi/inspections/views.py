@@ -29,8 +29,8 @@ class InspectionForm(forms.Form):
     standard = forms.ChoiceField(label=_("Standard"))
     organization = forms.ChoiceField(label=_("Organized by"))
     approver = forms.CharField(label=_("Approving leader"), help_text=_("Their login name."))
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Inspection starts"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Inspection ends"), widget=forms.DateInput(attrs={"type": "date"}))
     team = forms.CharField(
         label=_("Team"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -235,7 +235,7 @@ def finding(request, pk):
     return render(
         request,
         "inspections/finding.html",
-        {"finding": item, "form": form, "can_order": services._may_order(request.user, item)},
+        {"finding": item, "form": form, "can_order": services.can_order(request.user, item)},
         status=400 if form.errors else 200,
     )
 

@@ -31,3 +31,21 @@ def center_get_visible(user, pk) -> ServiceCenter:
         return ServiceCenter.objects.visible_to(user).select_related("organization").get(pk=pk)
     except (ServiceCenter.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def pass_score():
+    """The passing score of the newest center standard (the ranking marks the centers below it)."""
+    from luoshi.inspections.selectors import standards_current
+
+    return next((s.pass_score for s in standards_current() if s.code == CENTER_STANDARD), None)
+
+
+def milestone_get_visible(user, pk):
+    from luoshi.sites.models import Milestone
+
+    try:
+        milestone = Milestone.objects.select_related("project__center__organization", "obligation").get(pk=pk)
+    except (Milestone.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    center_get_visible(user, milestone.project.center_id)
+    return milestone

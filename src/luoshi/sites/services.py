@@ -99,6 +99,10 @@ def project_create(
     return project
 
 
+def can_report_milestones(user, center: ServiceCenter) -> bool:
+    return scoping.has_perm_at(user, OBLIGATIONS_COMPLETE, center.organization.path)
+
+
 def milestone_done(*, by, milestone: Milestone) -> Milestone:
     """The community reports a milestone reached."""
     org = milestone.project.center.organization

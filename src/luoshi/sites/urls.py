@@ -6,4 +6,5 @@ app_name = "sites"
 urlpatterns = [
     path("", views.centers, name="centers"),
     path("<int:pk>/", views.center, name="center"),
+    path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
 ]

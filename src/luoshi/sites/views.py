@@ -1,11 +1,16 @@
 """Thin views of the sites app."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 
 from luoshi.core.cache import cached
-from luoshi.sites import selectors
+from luoshi.core.errors import NotPermitted
+from luoshi.sites import selectors, services
 from luoshi.sites.models import ServiceCenter
 
 
@@ -35,7 +40,9 @@ def centers(request):
     paginator = Paginator(ServiceCenter.objects.none(), 50)
     paginator.count = data["count"]  # a cached_property, set: the pager asks the database nothing
     page = Page(data["rows"], data["number"], paginator)
-    return render(request, "sites/centers.html", {"page": page, "order": order})
+    return render(
+        request, "sites/centers.html", {"page": page, "order": order, "pass_score": selectors.pass_score()}
+    )
 
 
 @login_required
@@ -43,8 +50,28 @@ def center(request, pk):
     item = selectors.center_get_visible(request.user, pk)
     projects = list(item.projects.prefetch_related("milestones__obligation").order_by("-deadline"))
     ranked = selectors.centers_ranked(request.user).filter(pk=item.pk).first()
+    can_report = services.can_report_milestones(request.user, item)
     return render(
         request,
         "sites/center.html",
-        {"center": item, "services": item.services.all(), "projects": projects, "ranked": ranked},
+        {
+            "center": item,
+            "services": item.services.all(),
+            "projects": projects,
+            "ranked": ranked,
+            "can_report": can_report,
+            "pass_score": selectors.pass_score(),
+        },
     )
+
+
+@login_required
+@require_POST
+def milestone_done(request, pk):
+    milestone = selectors.milestone_get_visible(request.user, pk)
+    try:
+        services.milestone_done(by=request.user, milestone=milestone)
+    except NotPermitted:
+        raise PermissionDenied from None
+    messages.success(request, gettext("The milestone was reported reached."))
+    return redirect("sites:center", pk=milestone.project.center_id)
