@@ -57,3 +57,40 @@ sections:
     good = good.replace("stars", "pass_fail").replace("pass: 12", "pass: 6")
     second = standard_load_yaml(good)
     assert second.version == 2 and Standard.objects.get(code="service-center", version=1).name != second.name
+
+
+def test_excel_round_trip_makes_the_next_version(world, standards, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    admin = login(world.users["district_admin"])
+    exported = admin.get(f"/inspections/standards/{standards['work-style'].pk}/standard.xlsx")
+    wb = load_workbook(io.BytesIO(exported.content))
+    assert wb["检查项"]["C2"].value.startswith("工作时间在岗在位")
+    wb["检查项"]["J2"] = 20  # A1 weighs more in the next version
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    out.name = "作风纪律.xlsx"
+    loaded = admin.post("/inspections/standards/", {"file": out})
+    assert loaded.status_code == 302
+    second = Standard.objects.get(code="work-style", version=2)
+    assert (
+        item(second, "A1").weight == 20 and item(standards["work-style"], "A1").weight == 15
+    )  # v1 unchanged
+    # a broken row: refused whole, nothing saved, every problem listed
+    wb["检查项"]["D3"] = "星级"
+    wb["检查项"]["E4"] = -1
+    broken = io.BytesIO()
+    wb.save(broken)
+    broken.seek(0)
+    broken.name = "broken.xlsx"
+    refused = admin.post("/inspections/standards/", {"file": broken})
+    assert refused.status_code == 400 and "A2" in refused.content.decode()
+    assert Standard.objects.filter(code="work-style").count() == 2
+    # loading is for the district administrator only
+    assert (
+        login(world.users["org_officer"]).post("/inspections/standards/", {"file": broken}).status_code == 404
+    )
+    assert admin.get("/inspections/standards/template.xlsx").status_code == 200

@@ -305,9 +305,73 @@ def rectification_verify(request, pk):
     return _rectification_page(request, item, verify_form=form, status=400)
 
 
+class StandardUploadForm(forms.Form):
+    file = forms.FileField(label=_("Standard file (.xlsx or .yaml)"))
+
+
 @login_required
 def standards(request):
-    return render(request, "inspections/standards.html", {"standards": selectors.standards_current()})
+    """The current standards; a district administrator loads a new one, or a new version of one, from the
+    Excel template or YAML. A version already used by an inspection never changes: a load adds a version."""
+    from luoshi.accounts.permissions import POLICIES_EDIT
+    from luoshi.inspections.excel import standard_data_from_xlsx
+    from luoshi.inspections.standards import standard_load, standard_load_yaml
+
+    can_edit = scoping.has_perm_at_top(request.user, POLICIES_EDIT)
+    form = StandardUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            loaded = {}
+
+            def load():
+                if upload.name.lower().endswith(".xlsx"):
+                    try:
+                        data = standard_data_from_xlsx(upload)
+                    except ValueError as exc:
+                        raise ServiceError(str(exc), field="file") from None
+                    loaded["s"] = standard_load(data, by=request.user)
+                else:
+                    text = upload.read().decode("utf-8", errors="replace")
+                    loaded["s"] = standard_load_yaml(text, by=request.user)
+
+            if attempt(form, load):
+                standard = loaded["s"]
+                messages.success(
+                    request,
+                    gettext("%(name)s was loaded as version %(v)d.")
+                    % {"name": standard.name, "v": standard.version},
+                )
+                return redirect("inspections:standard", pk=standard.pk)
+    return render(
+        request,
+        "inspections/standards.html",
+        {"standards": selectors.standards_current(), "can_edit": can_edit, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def standard_file(request, pk=None):
+    """The Excel template (no pk), or a standard written out as that template, to edit and load again."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from luoshi.inspections.excel import standard_template, standard_xlsx
+
+    if pk is None:
+        data, name = standard_template(), gettext("standard-template") + ".xlsx"
+    else:
+        item = selectors.standard_get(pk)
+        data, name = standard_xlsx(item), f"{item.name}-v{item.version}.xlsx"
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 @login_required
