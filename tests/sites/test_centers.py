@@ -168,3 +168,39 @@ def test_the_community_reports_a_milestone_reached(world, standards, centers, lo
     milestone.refresh_from_db()
     milestone.obligation.refresh_from_db()
     assert milestone.done_at is not None and milestone.obligation.state == "done"
+
+
+def test_register_and_set_a_project_on_the_web(world, standards, login):
+    officer = login(world.users["org_officer"])
+    form = {
+        "organization": "C1",
+        "name": "幸福社区党群服务中心",
+        "address": "幸福路1号",
+        "area_m2": "0",
+        "opening_hours": "工作日",
+        "staff_count": "2",
+        "services": ["legal"],
+    }
+    bad = officer.post("/centers/new/", form)
+    assert bad.status_code == 400 and "幸福路1号" in bad.content.decode()
+    form["area_m2"] = "280"
+    made = officer.post("/centers/new/", form)
+    assert made.status_code == 302
+    center_url = made["Location"]
+    wrong = officer.post(
+        center_url + "projects/new/",
+        {"title": "达标建设", "deadline": str(days(30)), "milestones": "明天 完成改造"},
+    )
+    assert wrong.status_code == 400
+    ok = officer.post(
+        center_url + "projects/new/",
+        {
+            "title": "达标建设",
+            "deadline": str(days(30)),
+            "milestones": f"{days(10)} 完成改造\n{days(25)} 完成标识",
+        },
+    )
+    assert ok.status_code == 302
+    page = officer.get(center_url).content.decode()
+    assert "完成改造" in page and "完成标识" in page
+    assert login(world.users["branch_secretary"]).post("/centers/new/", form).status_code == 400  # no right

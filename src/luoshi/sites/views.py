@@ -1,17 +1,112 @@
 """Thin views of the sites app."""
 
+from datetime import date
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from luoshi.core.cache import cached
-from luoshi.core.errors import NotPermitted
+from luoshi.core.errors import NotPermitted, attempt
 from luoshi.sites import selectors, services
-from luoshi.sites.models import ServiceCenter
+from luoshi.sites.models import ServiceCenter, ServiceOffering
+
+
+class CenterForm(forms.Form):
+    organization = forms.CharField(
+        label=_("Village/community organization"), help_text=_("Type a name or code and pick the unit.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=120)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    area_m2 = forms.IntegerField(label=_("Floor area (m²)"), min_value=1)
+    opening_hours = forms.CharField(label=_("Opening hours"), max_length=120)
+    staff_count = forms.IntegerField(label=_("Full-time staff"), min_value=0)
+    services = forms.MultipleChoiceField(
+        label=_("Services"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].choices = list(
+            ServiceOffering.objects.filter(archived_at=None).values_list("code", "name")
+        )
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    milestones = forms.CharField(
+        label=_("Milestones"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line: the date, a space, then what is to be done (e.g. 2026-12-10 完成场地改造)."
+        ),
+    )
+
+    def clean_milestones(self):
+        rows = []
+        for line in self.cleaned_data["milestones"].splitlines():
+            if not line.strip():
+                continue
+            day, _sep, title = line.strip().partition(" ")
+            try:
+                rows.append((title.strip(), date.fromisoformat(day)))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Not a date at the start of: %(line)s") % {"line": line.strip()}
+                ) from None
+        return rows
+
+
+@login_required
+def center_new(request):
+    from luoshi.orgs.selectors import organization_pick_visible
+
+    form = CenterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = organization_pick_visible(request.user, form.cleaned_data["organization"])
+        if org is None:
+            form.add_error("organization", _("No organization with this name or code in your scope."))
+        else:
+            made = {}
+            data = {k: v for k, v in form.cleaned_data.items() if k != "organization"}
+
+            def register():
+                made["c"] = services.center_register(by=request.user, organization=org, **data)
+
+            if attempt(
+                form, register, denied=("organization", _("You may not register this organization's center."))
+            ):
+                messages.success(request, gettext("The center was registered."))
+                return redirect("sites:center", pk=made["c"].pk)
+    return render(request, "sites/center_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def project_new(request, pk):
+    item = selectors.center_get_visible(request.user, pk)
+    form = ProjectForm(request.POST)
+
+    def create():
+        services.project_create(
+            by=request.user,
+            center=item,
+            title=form.cleaned_data["title"],
+            deadline=form.cleaned_data["deadline"],
+            milestones=form.cleaned_data["milestones"],
+        )
+
+    if form.is_valid() and attempt(form, create):
+        messages.success(request, gettext("The construction project was set."))
+        return redirect("sites:center", pk=pk)
+    return _center_page(request, item, project_form=form, status=400)
 
 
 @login_required
@@ -45,12 +140,12 @@ def centers(request):
     )
 
 
-@login_required
-def center(request, pk):
-    item = selectors.center_get_visible(request.user, pk)
+def _center_page(request, item, *, project_form=None, status=200):
+    from luoshi.accounts import scoping
+    from luoshi.accounts.permissions import OBLIGATIONS_CREATE
+
     projects = list(item.projects.prefetch_related("milestones__obligation").order_by("-deadline"))
     ranked = selectors.centers_ranked(request.user).filter(pk=item.pk).first()
-    can_report = services.can_report_milestones(request.user, item)
     return render(
         request,
         "sites/center.html",
@@ -59,10 +154,20 @@ def center(request, pk):
             "services": item.services.all(),
             "projects": projects,
             "ranked": ranked,
-            "can_report": can_report,
+            "can_report": services.can_report_milestones(request.user, item),
+            "can_set_project": scoping.has_perm_on(
+                request.user, OBLIGATIONS_CREATE, item.organization.path, above=True
+            ),
+            "project_form": project_form or ProjectForm(),
             "pass_score": selectors.pass_score(),
         },
+        status=status,
     )
+
+
+@login_required
+def center(request, pk):
+    return _center_page(request, selectors.center_get_visible(request.user, pk))
 
 
 @login_required
