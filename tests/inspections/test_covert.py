@@ -148,3 +148,29 @@ def test_bad_visit_input_saves_nothing(world, covert, settings):
             answers=all_pass(covert.standard),
         )
     assert not Visit.objects.exists() and not Finding.objects.exists()
+
+
+def test_amending_on_the_web(world, covert, login):
+    visit = services.visit_record(
+        by=world.users["inspector"],
+        inspection=covert,
+        organization=world.b1,
+        answers=all_pass(covert.standard),
+    )
+    item = StandardItem.objects.get(section__standard=covert.standard, code="C2")
+    team = login(world.users["inspector"])
+    no_reason = team.post(
+        f"/inspections/visits/{visit.pk}/amend/", {f"item-{item.pk}": "0", f"note-{item.pk}": "玩手机"}
+    )
+    assert no_reason.status_code == 400
+    done = team.post(
+        f"/inspections/visits/{visit.pk}/amend/",
+        {f"item-{item.pk}": "0", f"note-{item.pk}": "玩手机", "reason": "复核录像"},
+    )
+    assert done.status_code == 302
+    page = team.get(f"/inspections/visits/{visit.pk}/").content.decode()
+    assert "复核录像" in page and "C2: 1.00 → 0" in page
+    assert (
+        login(world.users["branch_secretary"]).get(f"/inspections/visits/{visit.pk}/amend/").status_code
+        == 404
+    )

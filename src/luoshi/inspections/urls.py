@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.inspection, name="inspection"),
     path("<int:pk>/visit/<int:org>/", views.visit_new, name="visit_new"),
     path("visits/<int:pk>/", views.visit, name="visit"),
+    path("visits/<int:pk>/amend/", views.visit_amend, name="visit_amend"),
     path("findings/<int:pk>/", views.finding, name="finding"),
     path("rectifications/<int:pk>/", views.rectification, name="rectification"),
     path("rectifications/<int:pk>/notice.docx", views.rectification_notice, name="rectification_notice"),

@@ -209,6 +209,7 @@ def visit(request, pk):
             "answers": selectors.visit_answers(item),
             "findings": findings,
             "is_insider": services.is_insider(request.user, item.inspection),
+            "amendments": item.amendments.select_related("by"),
             "order_form": OrderForm(),
         },
     )
@@ -405,3 +406,36 @@ def rectification_notice(request, pk):
     name = f"整改通知书-{item.organization.name}.docx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+@login_required
+def visit_amend(request, pk):
+    """A team member changes answers of a recorded visit, with the reason; the recorded version stays in the
+    visit's history and the amendment lists what changed."""
+    item = selectors.visit_get_visible(request.user, pk)
+    if not item.inspection.team.filter(user_id=request.user.pk).exists():
+        raise Http404
+    answers = selectors.visit_answers(item)
+    errors = []
+    if request.method == "POST":
+        changed = {}
+        for answer in answers:
+            raw = request.POST.get(f"item-{answer.item_id}", "").strip()
+            note = request.POST.get(f"note-{answer.item_id}", "").strip()
+            if raw and (raw != f"{answer.value.normalize():f}" or note != answer.note):
+                changed[answer.item_id] = AnswerIn(value=raw, note=note)
+        try:
+            services.visit_amend(
+                by=request.user, visit=item, reason=request.POST.get("reason", ""), answers=changed
+            )
+        except ServiceError as exc:
+            errors.append(exc.message)
+        else:
+            messages.success(request, gettext("The visit was amended; the recorded version is kept."))
+            return redirect("inspections:visit", pk=pk)
+    return render(
+        request,
+        "inspections/visit_amend.html",
+        {"visit": item, "answers": answers, "errors": errors, "typed": request.POST},
+        status=400 if errors else 200,
+    )
