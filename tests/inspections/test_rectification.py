@@ -274,3 +274,63 @@ def test_talk_recorded_on_the_web_and_as_word(world, login):
     assert (
         branch.post("/accountability/talks/new/", {**form, "organization": "B1"}).status_code == 400
     )  # no right
+
+
+def test_confirmed_named_criticism_and_admonishment_are_carried_out(world, order, login):
+    from luoshi.accountability.models import Decision, Talk
+
+    officer_user = world.users["discipline_officer"]
+    for offset in (1, 7):
+        with at(DEADLINE + timedelta(days=offset)):
+            obligation_sweep()
+    with at(DEADLINE + timedelta(days=7)):
+        escalation_decide(
+            escalation=Escalation.objects.get(obligation=order.obligation_id, action="circular"),
+            user=officer_user,
+            confirm=False,
+            reason="先行督促",
+        )
+    with at(DEADLINE + timedelta(days=14)):
+        obligation_sweep()
+    criticism = Escalation.objects.get(obligation=order.obligation_id, action="named_criticism")
+    officer = login(officer_user)
+    form = {
+        "kind": "named_criticism",
+        "organization": "B1",
+        "persons": "b1书记",
+        "decided_on": "2026-04-30",
+        "basis": "整改逾期14天",
+        "decision": "在全区范围内点名批评。",
+        "form": "form_1",
+    }
+    with at(DEADLINE + timedelta(days=14)):
+        assert (
+            officer.post(f"/accountability/decisions/new/?escalation={criticism.pk}", form).status_code == 400
+        )
+        escalation_decide(escalation=criticism, user=officer_user, confirm=True, reason="屡督不改")
+        page = officer.get(f"/inspections/rectifications/{order.pk}/").content.decode()
+        assert f"decisions/new/?escalation={criticism.pk}" in page
+        assert (
+            officer.post(f"/accountability/decisions/new/?escalation={criticism.pk}", form).status_code == 302
+        )
+    assert Decision.objects.get().escalation == criticism
+    with at(DEADLINE + timedelta(days=21)):
+        obligation_sweep()
+        talk = Escalation.objects.get(obligation=order.obligation_id, action="admonishment")
+        escalation_decide(escalation=talk, user=officer_user, confirm=True, reason="仍未整改")
+        made = officer.post(
+            f"/accountability/talks/new/?escalation={talk.pk}",
+            {
+                "kind": "admonishment",
+                "organization": "B1",
+                "persons": "b1书记",
+                "persons_count": "1",
+                "held_on": str(DEADLINE + timedelta(days=21)),
+                "talker": "区纪委监委",
+                "basis": "整改逾期",
+                "record": "诫勉谈话。",
+                "form": "form_1",
+            },
+        )
+        assert made.status_code == 302
+    assert Talk.objects.get().escalation == talk

@@ -115,3 +115,42 @@ class Talk(NoDeleteModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.persons}"
+
+
+class DecisionKind(models.TextChoices):
+    NAMED_CRITICISM = "named_criticism", _("Named criticism (点名批评)")
+    ACCOUNTABILITY = "accountability", _("Accountability decision (问责)")
+
+
+class Decision(NoDeleteModel):
+    """点名批评 / 问责决定 — a decision about a unit or persons: who decided, on what basis (a confirmed proposal of
+    the ladder when it carries one out), the persons' own statement, and its place in the four forms."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=DecisionKind.choices)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    persons = models.CharField(_("persons concerned"), max_length=300, blank=True)
+    basis = models.TextField(_("basis"))
+    decision = models.TextField(_("decision"))
+    statement = models.TextField(_("the person's own statement"), blank=True)
+    decided_on = models.DateField(_("decided on"))
+    escalation = models.ForeignKey(
+        "core.Escalation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    form = models.CharField(
+        _("four forms"), max_length=10, choices=FourForms.choices, default=FourForms.FORM_1
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.organization}"

@@ -8,7 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from luoshi.accountability.models import Circular, CircularBasis, FourForms, Talk, TalkKind
+from luoshi.accountability.models import (
+    Circular,
+    CircularBasis,
+    Decision,
+    DecisionKind,
+    FourForms,
+    Talk,
+    TalkKind,
+)
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
 from luoshi.core.cache import data_changed
@@ -135,3 +143,43 @@ def talk_record(
     )
     data_changed()
     return talk
+
+
+def decision_record(
+    *,
+    by,
+    kind: str,
+    organization,
+    basis: str,
+    decision: str,
+    decided_on: date,
+    persons: str = "",
+    statement: str = "",
+    escalation=None,
+    form: str = FourForms.FORM_1,
+) -> Decision:
+    """点名批评 / 问责 — a decision about a unit below, carrying out the confirmed proposal when there is one."""
+    _may_decide(by, organization)
+    if kind not in DecisionKind.values:
+        raise ServiceError(_("Choose the kind of decision."), field="kind")
+    action = StepAction.NAMED_CRITICISM if kind == DecisionKind.NAMED_CRITICISM else StepAction.ACCOUNTABILITY
+    _check_escalation(escalation, action, organization)
+    for field, value in (("basis", basis), ("decision", decision)):
+        if not (value or "").strip():
+            raise ServiceError(_("This field is required."), field=field)
+    if decided_on > timezone.localdate():
+        raise ServiceError(_("A decision is recorded once it is taken."), field="decided_on")
+    made = Decision.objects.create(
+        kind=kind,
+        organization=organization,
+        persons=persons.strip(),
+        basis=basis.strip(),
+        decision=decision.strip(),
+        statement=statement.strip(),
+        decided_on=decided_on,
+        escalation=escalation,
+        form=form,
+        created_by=by,
+    )
+    data_changed()
+    return made

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.accountability import documents, services
-from luoshi.accountability.models import Circular, FourForms, Talk, TalkKind
+from luoshi.accountability.models import Circular, Decision, DecisionKind, FourForms, Talk, TalkKind
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
 from luoshi.core.cache import cached
@@ -48,11 +48,22 @@ class TalkForm(forms.Form):
     form = forms.ChoiceField(label=_("Four forms"), choices=FourForms.choices, initial=FourForms.FORM_1)
 
 
+def _escalation_of(request):
+    """The confirmed proposal a record carries out (?escalation=), if any, and its unit's code."""
+    if not request.GET.get("escalation"):
+        return None, {}
+    escalation = escalation_get_visible(request.user, request.GET["escalation"])
+    return escalation, {"organization": escalation.obligation.organization.code}
+
+
 @login_required
 def talk_new(request):
     from luoshi.orgs.selectors import organization_pick_visible
 
-    form = TalkForm(request.POST or None)
+    escalation, initial = _escalation_of(request)
+    if escalation is not None:
+        initial |= {"kind": TalkKind.ADMONISHMENT, "basis": escalation.obligation.title}
+    form = TalkForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         org = organization_pick_visible(request.user, form.cleaned_data["organization"])
         if org is None:
@@ -62,14 +73,69 @@ def talk_new(request):
             data = {k: v for k, v in form.cleaned_data.items() if k != "organization"}
 
             def record():
-                made["t"] = services.talk_record(by=request.user, organization=org, **data)
+                made["t"] = services.talk_record(
+                    by=request.user, organization=org, escalation=escalation, **data
+                )
 
             denied = ("organization", _("You can record talks only about units below your own."))
             if attempt(form, record, denied=denied):
                 messages.success(request, gettext("The talk was recorded."))
                 return redirect("accountability:talk", pk=made["t"].pk)
     return render(
-        request, "accountability/talk_form.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "accountability/talk_form.html",
+        {"form": form, "escalation": escalation},
+        status=400 if form.errors else 200,
+    )
+
+
+class DecisionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DecisionKind.choices)
+    organization = forms.CharField(
+        label=_("Organization"), help_text=_("Type a name or code and pick the unit.")
+    )
+    persons = forms.CharField(label=_("Persons concerned"), max_length=300, required=False)
+    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    basis = forms.CharField(label=_("Basis"), widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 3}))
+    statement = forms.CharField(
+        label=_("The person's own statement"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    form = forms.ChoiceField(label=_("Four forms"), choices=FourForms.choices, initial=FourForms.FORM_1)
+
+
+@login_required
+def decision_new(request):
+    from luoshi.orgs.selectors import organization_pick_visible
+
+    escalation, initial = _escalation_of(request)
+    if escalation is not None:
+        initial |= {
+            "kind": request.GET.get("kind", DecisionKind.NAMED_CRITICISM),
+            "basis": escalation.obligation.title,
+        }
+    form = DecisionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        org = organization_pick_visible(request.user, form.cleaned_data["organization"])
+        if org is None:
+            form.add_error("organization", _("No organization with this name or code in your scope."))
+        else:
+            data = {k: v for k, v in form.cleaned_data.items() if k != "organization"}
+            denied = ("organization", _("You can record decisions only about units below your own."))
+            if attempt(
+                form,
+                lambda: services.decision_record(
+                    by=request.user, organization=org, escalation=escalation, **data
+                ),
+                denied=denied,
+            ):
+                messages.success(request, gettext("The decision was recorded."))
+                return redirect("accountability:index")
+    return render(
+        request,
+        "accountability/decision_form.html",
+        {"form": form, "escalation": escalation},
+        status=400 if form.errors else 200,
     )
 
 
@@ -96,6 +162,7 @@ def index(request):
         {
             "circulars": Circular.objects.visible_to(user).select_related("organization", "issuer")[:50],
             "talks": Talk.objects.visible_to(user).select_related("organization")[:50],
+            "decisions": Decision.objects.visible_to(user).select_related("organization")[:50],
         },
     )
 

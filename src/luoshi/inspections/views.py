@@ -252,11 +252,11 @@ def _rectification_page(request, item, *, report_form=None, verify_form=None, st
             "verify_form": verify_form or ReasonForm(),
             "can_verify": item.obligation.state == "submitted" and services.can_verify(request.user, item),
             "can_report": item.obligation.is_active,
-            "confirmed_circular": Escalation.objects.filter(
-                obligation_id=item.obligation_id,
-                action=StepAction.CIRCULAR,
-                status=EscalationStatus.CONFIRMED,
-            ).first(),
+            "confirmed": list(
+                Escalation.objects.filter(obligation_id=item.obligation_id, status=EscalationStatus.CONFIRMED)
+                .exclude(action__in=StepAction.automatic())
+                .order_by("step_order")
+            ),
             "today": timezone.localdate(),
         },
         status=status,
