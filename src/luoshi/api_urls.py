@@ -2,6 +2,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from luoshi.accountability.api import (
+    CircularViewSet,
+    DecisionViewSet,
+    TalkViewSet,
+    supervision_statistics,
+)
 from luoshi.accounts.api import TokenView
 from luoshi.core.api import EscalationViewSet, NotificationViewSet, ObligationViewSet
 from luoshi.duty.api import (
@@ -19,6 +25,7 @@ from luoshi.inspections.api import (
     VisitViewSet,
 )
 from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
+from luoshi.sites.api import CenterViewSet, MilestoneViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="org")
@@ -36,10 +43,16 @@ router.register("inspections/plans", InspectionViewSet, basename="inspection")
 router.register("inspections/visits", VisitViewSet, basename="inspection-visit")
 router.register("inspections/findings", FindingViewSet, basename="inspection-finding")
 router.register("inspections/rectifications", RectificationViewSet, basename="inspection-rectification")
+router.register("accountability/circulars", CircularViewSet, basename="accountability-circular")
+router.register("accountability/talks", TalkViewSet, basename="accountability-talk")
+router.register("accountability/decisions", DecisionViewSet, basename="accountability-decision")
+router.register("sites/centers", CenterViewSet, basename="sites-center")
+router.register("sites/milestones", MilestoneViewSet, basename="sites-milestone")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("accountability/statistics/", supervision_statistics, name="accountability-statistics"),
     path("", include(router.urls)),
 ]

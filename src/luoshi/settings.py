@@ -303,7 +303,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Luoshi API",
-    "DESCRIPTION": "Organizations, positions, obligations and the inbox, scoped to the caller's roles.",
+    "DESCRIPTION": (
+        "Organizations, positions, obligations and the inbox; responsibility letters and tasks; inspections, "
+        "rectifications, accountability records and service centers. Every endpoint is scoped to the "
+        "caller's roles."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -311,6 +315,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReviewDecisionEnum": ["accept", "return"],
+        "ProposalDecisionEnum": ["confirm", "dismiss"],
+    },
 }
 
 LOGGING = {

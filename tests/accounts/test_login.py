@@ -202,3 +202,10 @@ def test_no_self_grant(world):
             role=Role.objects.get(code="branch_secretary"),
             organization=world.b1,
         )
+
+
+def test_the_schema_generates_without_warnings():
+    """Every endpoint's request and response is typed: a warning means a client generator would guess."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

@@ -204,3 +204,33 @@ def test_register_and_set_a_project_on_the_web(world, standards, login):
     page = officer.get(center_url).content.decode()
     assert "完成改造" in page and "完成标识" in page
     assert login(world.users["branch_secretary"]).post("/centers/new/", form).status_code == 400  # no right
+
+
+def test_api_ranks_centers_within_scope_and_reports_milestones(world, standards, centers, api):
+    c3 = centers["c3"].organization
+    inspect(world, standards, [world.c1, c3], fail_codes={"C3": ["C1", "D2", "F1"]})
+    ranked = api(world.users["org_officer"]).get("/api/sites/centers/").json()["results"]
+    assert [(c["organization_code"], c["below_standard"]) for c in ranked] == [
+        ("C3", True),
+        ("C1", False),
+        ("C2", None),
+    ]
+    assert [
+        c["organization_code"]
+        for c in api(world.users["outsider"]).get("/api/sites/centers/").json()["results"]
+    ] == ["C2"]
+    project = services.project_create(
+        by=world.users["org_officer"],
+        center=centers["c1"],
+        title="达标建设",
+        deadline=days(20),
+        milestones=[("完成改造", days(10))],
+    )
+    milestone = project.milestones.get()
+    detail = api(world.users["street_secretary"]).get(f"/api/sites/centers/{centers['c1'].pk}/").json()
+    assert [m["title"] for m in detail["projects"][0]["milestones"]] == ["完成改造"]
+    url = f"/api/sites/milestones/{milestone.pk}/done/"
+    assert api(world.users["outsider"]).post(url).status_code == 404
+    assert api(world.users["street_secretary"]).post(url).status_code == 403
+    milestone.refresh_from_db()
+    assert milestone.done_at is None

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from luoshi.accountability import documents, services
+from luoshi.accountability import documents, selectors, services
 from luoshi.accountability.models import Circular, Decision, DecisionKind, FourForms, Talk, TalkKind
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
@@ -19,6 +19,7 @@ from luoshi.core.errors import attempt
 from luoshi.core.selectors import escalation_get_visible, get_or_404
 from luoshi.inspections.selectors import finding_get_visible
 from luoshi.orgs.models import Organization
+from luoshi.orgs.selectors import breadcrumb_visible, organization_get_visible
 
 
 class CircularForm(forms.Form):
@@ -236,8 +237,6 @@ def statistics(request):
 
     from django.utils import timezone
 
-    from luoshi.inspections.selectors import inspection_figures
-
     today = timezone.localdate()
 
     def parse(name, default):
@@ -247,20 +246,18 @@ def statistics(request):
             return default
 
     since, until = parse("since", date(today.year, 1, 1)), parse("until", today)
+    unit = organization_get_visible(request.user, request.GET["unit"]) if request.GET.get("unit") else None
 
     def compute():
-        figures = inspection_figures(request.user, since=since, until=until)
-        circulars = Circular.objects.visible_to(request.user).filter(
-            issued_on__gte=since, issued_on__lte=until
+        units = selectors.breakdown_units(request.user, unit)
+        return (
+            selectors.supervision_figures(request.user, since=since, until=until, under=unit),
+            selectors.supervision_by_unit(request.user, since=since, until=until, units=units),
         )
-        talks = Talk.objects.visible_to(request.user).filter(held_on__gte=since, held_on__lte=until)
-        figures["circulars"] = circulars.count()
-        figures["talks"] = talks.count()
-        figures["persons_talked"] = sum(talks.values_list("persons_count", flat=True))
-        return figures
 
     # kept until any record changes (luoshi.core.cache): offices reload this page more than records change
-    figures = cached(f"supervision-figures:{request.user.pk}:{since}:{until}", compute)
+    key = f"supervision-figures:{request.user.pk}:{since}:{until}:{unit.pk if unit else ''}"
+    figures, by_unit = cached(key, compute)
     text = gettext(
         "From %(since)s to %(until)s: %(inspections)d inspections, %(secret)d of them surprise or covert, "
         "%(units)d units checked, %(findings)d problems found; %(on_time)d of %(due)d rectifications due were "
@@ -278,8 +275,18 @@ def statistics(request):
         "talks": figures["talks"],
         "persons": figures["persons_talked"],
     }
+    if unit is not None:
+        text = f"{unit.name}：{text}"
     return render(
         request,
         "accountability/statistics.html",
-        {"f": figures, "since": since, "until": until, "text": text},
+        {
+            "f": figures,
+            "by_unit": by_unit,
+            "unit": unit,
+            "crumbs": breadcrumb_visible(request.user, unit) if unit else [],
+            "since": since,
+            "until": until,
+            "text": text,
+        },
     )

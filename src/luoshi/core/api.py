@@ -163,6 +163,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """The caller's inbox, newest first. `?unread=1` for unread only."""
 
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # typed for the schema; get_queryset gives the caller's own
 
     def get_queryset(self):
         qs = selectors.inbox_for(self.request.user)

@@ -175,28 +175,71 @@ def day_bounds(since, until):
     return start, end
 
 
-def inspection_figures(user, *, since, until) -> dict:
+def grouped(qs, prefix_length: int | None, **aggregates) -> dict:
+    """`aggregates` over `qs`: {"": totals} without a prefix length, else {path prefix: figures}, the
+    records grouped by the prefix of their organization's path (one query either way)."""
+    from django.db.models.functions import Substr
+
+    if prefix_length is None:
+        return {"": qs.aggregate(**aggregates)}
+    rows = (
+        qs.annotate(prefix=Substr("organization__path", 1, prefix_length))
+        .values("prefix")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {row.pop("prefix"): row for row in rows}
+
+
+FIGURES_ZERO = dict.fromkeys(
+    ("visits", "inspections", "units", "secret", "findings", "due", "on_time", "open_late"), 0
+)
+
+
+def inspection_figures(user, *, since, until, prefix_length: int | None = None, under: str = "") -> dict:
     """A period's inspection figures from the records the user may see: inspections held (with a visit in the
-    period), units checked, surprise/covert visits, findings, rectifications due and done on time."""
+    period), units checked, surprise/covert visits, findings, rectifications due and done on time. With
+    `prefix_length`, the same per subtree: {path prefix: figures}; else {"": figures}. `under` narrows all of
+    it to one organization's subtree."""
     from django.db.models import Count, Q
 
+    from luoshi.orgs.tree import subtree_q
+
     start, end = day_bounds(since, until)
+    within = subtree_q([under], field="organization__path") if under else Q()
     visits = Visit.objects.visible_to(user).filter(
-        submitted_at__isnull=False, visited_at__gte=start, visited_at__lt=end
+        within, submitted_at__isnull=False, visited_at__gte=start, visited_at__lt=end
     )
-    visit_figures = visits.aggregate(
-        visits=Count("id", distinct=True),
-        inspections=Count("inspection_id", distinct=True),
-        units=Count("organization_id", distinct=True),
-        secret=Count("inspection_id", filter=Q(inspection__kind__in=["surprise", "covert"]), distinct=True),
+    findings = Finding.objects.visible_to(user).filter(within, created_at__gte=start, created_at__lt=end)
+    rectifications = Rectification.objects.visible_to(user).filter(
+        within, deadline__gte=since, deadline__lte=until
     )
-    findings = Finding.objects.visible_to(user).filter(created_at__gte=start, created_at__lt=end)
-    rectifications = Rectification.objects.visible_to(user).filter(deadline__gte=since, deadline__lte=until)
-    rect_figures = rectifications.aggregate(
-        due=Count("id"),
-        on_time=Count("id", filter=Q(on_time=True)),
-        open_late=Count(
-            "id", filter=Q(verified_at__isnull=True, obligation__state__in=["overdue", "escalated"])
+    parts = [
+        grouped(
+            visits,
+            prefix_length,
+            visits=Count("id", distinct=True),
+            inspections=Count("inspection_id", distinct=True),
+            units=Count("organization_id", distinct=True),
+            secret=Count(
+                "inspection_id", filter=Q(inspection__kind__in=["surprise", "covert"]), distinct=True
+            ),
         ),
-    )
-    return {**visit_figures, "findings": findings.count(), **rect_figures}
+        grouped(findings, prefix_length, findings=Count("id")),
+        grouped(
+            rectifications,
+            prefix_length,
+            due=Count("id"),
+            on_time=Count("id", filter=Q(on_time=True)),
+            open_late=Count(
+                "id", filter=Q(verified_at__isnull=True, obligation__state__in=["overdue", "escalated"])
+            ),
+        ),
+    ]
+    out: dict[str, dict] = {}
+    for part in parts:
+        for prefix, figures in part.items():
+            out.setdefault(prefix, dict(FIGURES_ZERO)).update({k: v or 0 for k, v in figures.items()})
+    if prefix_length is None:
+        return out.get("", dict(FIGURES_ZERO))
+    return out
