@@ -1,12 +1,15 @@
-"""An inspector records a covert visit on a phone: answers survive a reload mid-visit, a failed item takes its
-photo, the score shows live, and the recorded visit lists the finding. Screenshots in test-artifacts/."""
+"""An inspector records a covert visit on a phone: answers and the photo survive a reload mid-visit, a failed item
+takes its photo, the score shows live, and the recorded visit lists the finding. Screenshots in test-artifacts/."""
 
+import hashlib
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from luoshi.core.models import Attachment
 from luoshi.inspections import services
-from luoshi.inspections.models import InspectionKind, StandardItem, Visit
+from luoshi.inspections.models import Answer, InspectionKind, StandardItem, Visit
 from luoshi.inspections.standards import standards_sync
 from tests.conftest import PASSWORD
 
@@ -58,11 +61,19 @@ def test_visit_on_a_phone_survives_a_reload(world, live_server, browser, tmp_pat
     page.check(f"input[name=item-{first.pk}][value='1']")
     page.check(f"input[name=item-{car.pk}][value='0']")
     page.fill(f"textarea[name=note-{car.pk}]", "公车停放在私人小区")
+    page.set_input_files(f"input[name=photo-{car.pk}]", str(photo))
+    photo_input = f"input[name=photo-{car.pk}]"
+    page.wait_for_function(
+        "sel => document.querySelector(sel).nextElementSibling.textContent !== ''", arg=photo_input
+    )
     assert page.locator("#live-score").inner_text() != "—"
-    page.reload()  # the connection drops, the tab is reloaded: nothing typed is lost
+    page.reload()  # the connection drops, the tab is reloaded: nothing typed, nothing photographed is lost
     assert page.is_checked(f"input[name=item-{first.pk}][value='1']")
     assert page.is_checked(f"input[name=item-{car.pk}][value='0']")
     assert page.input_value(f"textarea[name=note-{car.pk}]") == "公车停放在私人小区"
+    page.wait_for_function("sel => document.querySelector(sel).files.length === 1", arg=photo_input)
+    assert page.eval_on_selector(photo_input, "el => el.files[0].name") == "现场.png"
+    assert "1" in page.locator(f"{photo_input} + .photo-kept").inner_text()
 
     for item in items:
         if item.pk in (first.pk, car.pk):
@@ -73,7 +84,6 @@ def test_visit_on_a_phone_survives_a_reload(world, live_server, browser, tmp_pat
             page.fill(f"input[name=item-{item.pk}]", str(item.max_points))
         else:
             page.fill(f"input[name=item-{item.pk}]", str(item.threshold if item.at_least else 0))
-    page.set_input_files(f"input[name=photo-{car.pk}]", str(photo))
     live = float(page.locator("#live-score").inner_text())
     assert 0 < live < 100
     page.screenshot(path=SHOTS / "visit-form-390px.png", full_page=True)
@@ -83,5 +93,17 @@ def test_visit_on_a_phone_survives_a_reload(world, live_server, browser, tmp_pat
     assert float(visit.score) == live
     assert page.get_by_text("公车停放在私人小区").first.is_visible()
     assert visit.findings.count() == 1
+    kept = Attachment.objects.get(
+        subject_type=ContentType.objects.get_for_model(Answer), subject_id=str(visit.answers.get(item=car).pk)
+    )
+    assert kept.blob.sha256 == hashlib.sha256(PNG).hexdigest()  # the very file chosen before the reload
+    # once recorded, the draft is gone from the phone
+    assert page.evaluate("localStorage.length") == 0
+    left = page.evaluate(
+        """() => new Promise(ok => { const r = indexedDB.open("luoshi-drafts", 1);
+           r.onsuccess = () => { const q = r.result.transaction("photos").objectStore("photos").count();
+           q.onsuccess = () => ok(q.result); }; })"""
+    )
+    assert left == 0
     page.screenshot(path=SHOTS / "visit-recorded-390px.png", full_page=True)
     page.context.close()

@@ -224,6 +224,15 @@ def test_statistics_and_the_report_sentence(world, order, login, covert):
     )
     assert (f["talks"], f["persons_talked"]) == (1, 2)
     assert "共开展检查1次" in page.context["text"] and "约谈2人" in page.context["text"]
+    # per street: everything happened in 城关街道, nothing in 东城街道; a street opens to its communities
+    rows = {org.code: (r["findings"], r["talks"], r["persons_talked"]) for org, r in page.context["by_unit"]}
+    assert rows == {"S1": (1, 1, 2), "S2": (0, 0, 0)}
+    with at(DEADLINE + timedelta(days=2)):
+        street = login(world.users["discipline_officer"]).get(
+            f"/accountability/statistics/?unit={world.s1.pk}&since={ORDERED}"
+        )
+    assert [org.code for org, _r in street.context["by_unit"]] == ["C1"]
+    assert street.context["text"].startswith("城关街道党工委：")
     # the branch's own view counts only what it may see: the covert visit once recorded, its own talk
     with at(DEADLINE + timedelta(days=2)):
         mine = login(world.users["outsider"]).get(f"/accountability/statistics/?since={ORDERED}").context["f"]
