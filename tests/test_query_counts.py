@@ -120,3 +120,16 @@ def test_cached_tree_page_follows_changes(world, login):
     assert "新建的支部" not in client.get(f"/orgs/{world.c1.pk}/").content.decode()
     organization_create(name="新建的支部", kind=OrgKind.BRANCH, code="NEWB", parent=world.c1)
     assert "新建的支部" in client.get(f"/orgs/{world.c1.pk}/").content.decode()
+
+
+def test_supervision_figures_per_unit_do_not_grow_with_the_units(world, login):
+    """The per-community table of a street: more communities, the same grouped queries."""
+    client = login(world.users["discipline_officer"])
+    urls = ["/accountability/statistics/", f"/accountability/statistics/?unit={world.s1.pk}"]
+    grow(world, 2)
+    before = {url: count(client, url) for url in urls}
+    grow(world, 12, start=2)
+    after = {url: count(client, url) for url in urls}
+    assert after == before
+    page = client.get(urls[1])
+    assert len(page.context["by_unit"]) == 1 + 7  # 幸福社区 and the seven added to 城关街道
