@@ -86,3 +86,16 @@ def test_same_seed_same_district_from_the_cli(tmp_path):
         )
         digests.append(_digest(var_dir))
     assert digests[0] == digests[1] != digests[2]
+
+
+def test_demo_supervision_loop_is_played_out(demo):
+    """Inspections found problems, some were put right on time, one overdue unit was circulated for it and
+    talked to: the statistics page and the accountability records show a working loop."""
+    from luoshi.accountability.models import Circular, Talk
+    from luoshi.inspections.models import Rectification
+
+    assert Rectification.objects.filter(on_time=True).count() >= 1
+    circular = Circular.objects.get()
+    assert circular.escalation.status == "confirmed" and circular.basis.count() == 1
+    assert set(Talk.objects.values_list("kind", flat=True)) == {"collective", "individual"}
+    assert all(t.statement for t in Talk.objects.all())

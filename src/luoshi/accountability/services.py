@@ -24,8 +24,10 @@ from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import EscalationStatus, StepAction
 
 
-def _may_decide(user, organization) -> None:
-    if not scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, organization.path, above=True):
+def _may_decide(user, organization, *, own_level: bool = False) -> None:
+    """Consequences for a unit are decided above it; a collective talk may also be recorded at the office's
+    own level (it talks to several units below at once)."""
+    if not scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, organization.path, above=not own_level):
         raise NotPermitted()
 
 
@@ -117,7 +119,7 @@ def talk_record(
     form: str = FourForms.FORM_1,
 ) -> Talk:
     """约谈 / 诫勉谈话 — a talk held, with its basis, the record, and the person's own statement."""
-    _may_decide(by, organization)
+    _may_decide(by, organization, own_level=kind == TalkKind.COLLECTIVE)
     if kind not in TalkKind.values:
         raise ServiceError(_("Choose the kind of talk."), field="kind")
     if kind == TalkKind.ADMONISHMENT:

@@ -117,6 +117,9 @@ class Builder:
             sites_demo.build(self, levels, personas)
 
             inspections_demo.build(self, levels, personas)
+            from luoshi.accountability import demo as accountability_demo
+
+            accountability_demo.build(self, levels, personas)
         refresh_statistics(full=True)  # a bulk load: give the planner statistics now
         return personas
 
