@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "luoshi.inspections",
     "luoshi.accountability",
     "luoshi.sites",
+    "luoshi.assessment",
     "luoshi.demo",
 ]
 

@@ -6,3 +6,6 @@ class AccountabilityConfig(AppConfig):
     name = "luoshi.accountability"
     label = "accountability"
     verbose_name = _("Accountability")
+
+    def ready(self):
+        from luoshi.accountability import indicators  # noqa: F401 — declares its assessment source

@@ -75,3 +75,27 @@ def supervision_by_unit(user, *, since, until, units: list[Organization]) -> lis
                     **accountability.get(unit.path, {}),
                 }
     return [(unit, by_path[unit.path]) for unit in units]
+
+
+def admonished(*, since, until) -> dict[int, list[str]]:
+    """Organization id → the persons named in admonishment talks (诫勉谈话) held in the period (for award
+    eligibility: an admonishment in effect)."""
+    from luoshi.accountability.models import TalkKind
+
+    out: dict[int, list[str]] = {}
+    rows = Talk.objects.filter(kind=TalkKind.ADMONISHMENT, held_on__gte=since, held_on__lte=until)
+    for org_id, persons in rows.values_list("organization_id", "persons"):
+        out.setdefault(org_id, []).append(persons)
+    return out
+
+
+def circulated(*, since, until) -> dict[int, int]:
+    """Organization id → the number of circulars naming it in the period."""
+    rows = (
+        Circular.objects.filter(issued_on__gte=since, issued_on__lte=until)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)

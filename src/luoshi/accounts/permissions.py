@@ -19,6 +19,7 @@ OBLIGATIONS_CONFIRM = "obligations.confirm"
 AUDIT_VIEW = "audit.view"
 INSPECTIONS_CONDUCT = "inspections.conduct"
 POLICIES_EDIT = "policies.edit"
+ASSESSMENT_MANAGE = "assessment.manage"
 
 ALL = {
     ORGS_VIEW: _("See organizations"),
@@ -32,6 +33,7 @@ ALL = {
     AUDIT_VIEW: _("See the change history of records"),
     INSPECTIONS_CONDUCT: _("Conduct inspections"),
     POLICIES_EDIT: _("Edit the escalation ladders"),
+    ASSESSMENT_MANAGE: _("Run assessments, publish results and decide appeals"),
 }
 
 _READ = [ORGS_VIEW, OBLIGATIONS_VIEW]
@@ -40,7 +42,7 @@ _OFFICE = _READ + [OBLIGATIONS_CREATE, OBLIGATIONS_WAIVE, OBLIGATIONS_CONFIRM, A
 # code: (name, permissions, requires two-factor)
 BUILTIN_ROLES = {
     "district_admin": (_("District administrator"), list(ALL), True),
-    "org_officer": (_("Organization officer"), _OFFICE + [ORGS_MANAGE], False),
+    "org_officer": (_("Organization officer"), _OFFICE + [ORGS_MANAGE, ASSESSMENT_MANAGE], False),
     "discipline_officer": (_("Discipline officer"), _OFFICE, True),
     "publicity_officer": (_("Publicity officer"), _READ + [OBLIGATIONS_CREATE], False),
     "street_secretary": (

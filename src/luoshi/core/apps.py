@@ -17,7 +17,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from luoshi.core import obligations, tasks  # noqa: F401 — registers the core kind and the queue tasks
+        from luoshi.core import (  # noqa: F401 — the core kind, the queue tasks, the indicator source
+            obligations,
+            sources,
+            tasks,
+        )
 
         obligations.register_kind(
             "core.supervision_item",

@@ -10,8 +10,9 @@ class DutyConfig(AppConfig):
     def ready(self):
         from luoshi.core.attachments import register_subject
         from luoshi.core.history import HISTORY_SOURCES
-        from luoshi.duty import (
-            obligations,  # noqa: F401 — declares the letter and task obligation kinds
+        from luoshi.duty import (  # noqa: F401 — the letter and task obligation kinds, the assessment sources
+            indicators,
+            obligations,
             selectors,
         )
 

@@ -16,8 +16,9 @@ class InspectionsConfig(AppConfig):
 
     def ready(self):
         from luoshi.core.attachments import register_subject
-        from luoshi.inspections import (
-            obligations,  # noqa: F401 — declares the rectification obligation kind
+        from luoshi.inspections import (  # noqa: F401 — the rectification obligation kind, assessment sources
+            indicators,
+            obligations,
             selectors,
         )
 

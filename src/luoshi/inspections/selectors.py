@@ -243,3 +243,23 @@ def inspection_figures(user, *, since, until, prefix_length: int | None = None, 
     if prefix_length is None:
         return out.get("", dict(FIGURES_ZERO))
     return out
+
+
+def overdue_rectifications_at(day) -> dict[int, int]:
+    """Organization id → rectifications past their deadline on `day` and not verified by then."""
+    from datetime import datetime, time, timedelta
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    rows = (
+        Rectification.objects.filter(deadline__lt=day)
+        .filter(Q(verified_at__isnull=True) | Q(verified_at__gte=end))
+        .exclude(obligation__state="waived")
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)
