@@ -8,5 +8,6 @@ urlpatterns = [
     path("inspections/", include("luoshi.inspections.urls")),
     path("accountability/", include("luoshi.accountability.urls")),
     path("centers/", include("luoshi.sites.urls")),
+    path("assessment/", include("luoshi.assessment.urls")),
     path("api/", include("luoshi.api_urls")),
 ]
