@@ -9,5 +9,6 @@ urlpatterns = [
     path("accountability/", include("luoshi.accountability.urls")),
     path("centers/", include("luoshi.sites.urls")),
     path("assessment/", include("luoshi.assessment.urls")),
+    path("cockpit/", include("luoshi.reports.urls")),
     path("api/", include("luoshi.api_urls")),
 ]
