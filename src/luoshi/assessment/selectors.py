@@ -113,8 +113,8 @@ def result_get_visible(user, pk) -> Result:
 def missing_manual_count(run: Run) -> int:
     return sum(
         1
-        for result in run.results.only("scores")
-        for value in result.scores.values()
+        for scores in Result.objects.filter(run=run).values_list("scores", flat=True)
+        for value in scores.values()
         if value[3] == "missing"
     )
 

@@ -115,6 +115,15 @@ def _tree(scheme):
     return [(i, depth[i.pk], SOURCES.get(i.source)) for i in indicators]
 
 
+def _conditions(award) -> list[str]:
+    from luoshi.assessment.eligibility import CHECKS
+
+    return [
+        f"{CHECKS.get(c.get('check'), c.get('check'))}{' ' + c['grade'] if c.get('grade') else ''}"
+        for c in award.conditions
+    ]
+
+
 @login_required
 def scheme(request, pk):
     item = selectors.scheme_get_visible(request.user, pk)
@@ -147,7 +156,7 @@ def scheme(request, pk):
             "scheme": item,
             "tree": _tree(item),
             "bands": item.bands.order_by("order"),
-            "awards": item.awards.all(),
+            "awards": [(a, _conditions(a)) for a in item.awards.all()],
             "runs": selectors.runs_visible(request.user, item),
             "can_manage": can,
             "form": form,
