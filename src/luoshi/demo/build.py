@@ -120,6 +120,9 @@ class Builder:
             from luoshi.accountability import demo as accountability_demo
 
             accountability_demo.build(self, levels, personas)
+            from luoshi.assessment import demo as assessment_demo
+
+            assessment_demo.build(self, levels, personas)
         refresh_statistics(full=True)  # a bulk load: give the planner statistics now
         return personas
 

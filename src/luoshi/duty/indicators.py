@@ -43,8 +43,17 @@ def tasks_on_time_records(period, organization, params):
 
 
 def _targets(period):
+    """Targets of the signed letters of the period's years that were due by its end (a target without a due
+    date is due at the end of its letter's year)."""
+    from datetime import date
+
+    due = Q(target__due_date__lte=period.until) | Q(
+        target__due_date=None, copy__letter__year__lt=period.until.year
+    )
+    if period.until >= date(period.until.year, 12, 31):
+        due |= Q(target__due_date=None, copy__letter__year=period.until.year)
     return TargetProgress.objects.filter(
-        copy__letter__year__gte=period.since.year, copy__letter__year__lte=period.until.year
+        due, copy__letter__year__gte=period.since.year, copy__letter__year__lte=period.until.year
     ).exclude(copy__signed_at=None)
 
 
@@ -53,8 +62,8 @@ def _targets(period):
     mode=SHARE,
     label=_("Responsibility-letter targets met"),
     rule=_(
-        "Points × targets reported met ÷ targets of the signed letters of the period's years. No letter: "
-        "full points."
+        "Points × targets reported met ÷ targets of the signed letters of the period's years due by its "
+        "end (no due date: the end of the letter's year). None due: full points."
     ),
 )
 def targets_met(period, scope, params):
