@@ -9,6 +9,7 @@ from luoshi.accountability.api import (
     supervision_statistics,
 )
 from luoshi.accounts.api import TokenView
+from luoshi.assessment.api import AppealViewSet, ResultViewSet, RunViewSet, SchemeViewSet
 from luoshi.core.api import EscalationViewSet, NotificationViewSet, ObligationViewSet
 from luoshi.duty.api import (
     AssignmentViewSet,
@@ -46,6 +47,10 @@ router.register("inspections/rectifications", RectificationViewSet, basename="in
 router.register("accountability/circulars", CircularViewSet, basename="accountability-circular")
 router.register("accountability/talks", TalkViewSet, basename="accountability-talk")
 router.register("accountability/decisions", DecisionViewSet, basename="accountability-decision")
+router.register("assessment/schemes", SchemeViewSet, basename="assessment-scheme")
+router.register("assessment/runs", RunViewSet, basename="assessment-run")
+router.register("assessment/results", ResultViewSet, basename="assessment-result")
+router.register("assessment/appeals", AppealViewSet, basename="assessment-appeal")
 router.register("sites/centers", CenterViewSet, basename="sites-center")
 router.register("sites/milestones", MilestoneViewSet, basename="sites-milestone")
 
