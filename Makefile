@@ -44,6 +44,7 @@ format: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/run.py --part all
+	$(BIN)/python bench/assessment.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/queue.sqlite3*
