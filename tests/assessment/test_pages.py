@@ -60,7 +60,7 @@ def test_explanation_page_and_files(world, login, scheme, example):
     officer = login(world.users["org_officer"])
     b1 = run.results.get(organization=world.b1)
     page = officer.get(f"/assessment/results/{b1.pk}/").content.decode()
-    assert "15.00 / 30" in page and "述职评议得分" in page and f"/inspections/rectifications/" in page
+    assert "15.00 / 30" in page and "述职评议得分" in page and "/inspections/rectifications/" in page
     sheet = load_workbook(io.BytesIO(officer.get(run.get_absolute_url() + "?format=xlsx").content)).active
     rows = list(sheet.values)
     assert rows[1][:3] == (1, world.b3.name, "B3") and rows[1][-3:] == (100.0, "一般", "是")

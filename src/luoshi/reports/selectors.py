@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from luoshi.accountability.selectors import supervision_figures
@@ -24,6 +25,8 @@ MAX_NODES = 1500  # beyond this the deepest level is left out: a chart of more s
 NO_GRADE = "#b8c0c8"
 # best → worst; a grade's colour is taken at its position in its scheme's bands (0 best, 1 worst)
 GRADE_STOPS = ["#1a7f37", "#7cb342", "#f2b01e", "#e8710a", "#c62828"]
+ATTENTION = 0.5  # units graded in the worse half of their scheme's bands are named under the chart
+ATTENTION_LIST = 12
 
 
 def period_of(year: int, today: date) -> tuple[date, date]:
@@ -82,7 +85,7 @@ def grade_scale(runs) -> list[dict]:
         for i, name in enumerate(names):
             positions.setdefault(name, i / (len(names) - 1) if len(names) > 1 else 0.0)
     ordered = sorted(positions.items(), key=lambda item: (item[1], item[0]))
-    return [{"name": name, "color": _mix(position)} for name, position in ordered]
+    return [{"name": name, "color": _mix(position), "position": position} for name, position in ordered]
 
 
 # --- the tree --------------------------------------------------------------------------------------------
@@ -113,8 +116,9 @@ def _result_ids(runs, org_ids) -> dict[int, int]:
     rows = Result.objects.filter(run__in=[run.pk for run in runs], organization_id__in=org_ids).values_list(
         "organization_id", "pk", "run_id"
     )
-    # the newest run wins, as in latest_grades
-    for org_id, pk, run_id in sorted(rows, key=lambda row: -order[row[2]]):
+    # read in the order latest_grades reads the runs, so that the link goes with the grade shown (an
+    # organization has one kind, so it has a result in one of the runs only, but for a unit whose kind changed)
+    for org_id, pk, _run in sorted(rows, key=lambda row: order[row[2]]):
         out[org_id] = pk
     return out
 
@@ -135,7 +139,7 @@ def grade_tree(root: Organization, runs) -> dict:
         color = colors.get(grade, NO_GRADE) if grade else NO_GRADE
         if grade and grade not in colors:  # a grade of a scheme whose bands were not read: still shown
             colors[grade] = color
-            scale.append({"name": grade, "color": color})
+            scale.append({"name": grade, "color": color, "position": 0.0})
         counts[grade] = counts.get(grade, 0) + 1
         url = (
             reverse("assessment:result", args=[results[row["id"]]])
@@ -160,13 +164,20 @@ def grade_tree(root: Organization, runs) -> dict:
         if "children" not in node:
             node["value"] = 1  # a sector's size: the units at the edge of the tree below it
     legend = [{**band, "count": counts.get(band["name"], 0)} for band in scale]
-    legend.append({"name": "", "color": NO_GRADE, "count": counts.get("", 0)})
+    legend.append({"name": "", "color": NO_GRADE, "count": counts.get("", 0), "position": None})
+    position = {band["name"]: band["position"] for band in scale}
+    attention = sorted(
+        (node for node in nodes.values() if node["grade"] and position.get(node["grade"], 0) >= ATTENTION),
+        key=lambda node: (-position[node["grade"]], -(node["rank"] or 0), node["name"]),
+    )
     kinds = kind_counts_in_subtree(root)
     return {
         "data": [nodes[root.pk]] if root.pk in nodes else [],
         # each organization followed by those below it, as a reader expects a tree
         "rows": [nodes[row["id"]] for row in sorted(rows, key=lambda row: row["path"])],
         "legend": legend,
+        "attention": attention[:ATTENTION_LIST],
+        "attention_more": max(len(attention) - ATTENTION_LIST, 0),
         "kinds": [
             {"label": str(label), "count": kinds[value]}
             for value, label in OrgKind.choices
@@ -275,6 +286,7 @@ def cockpit_figures(user, root: Organization, *, year: int, today: date) -> dict
     return {
         "since": since,
         "until": until,
+        "computed_at": timezone.now(),
         "tree": tree,
         "duty": {
             "letters_signed": duty.letters_signed,

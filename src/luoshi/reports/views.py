@@ -27,7 +27,7 @@ def cockpit(request):
     context = {"root": root, "year": year, "screen": screen, "hide_nav": screen}
     if root is not None:
         # kept until any record changes (luoshi.core.cache); per day, as "overdue" moves with the date
-        key = f"cockpit:{user.pk}:{root.pk}:{year}:{today.isoformat()}"
+        key = f"cockpit:v1:{user.pk}:{root.pk}:{year}:{today.isoformat()}"
         keep = {"org": root.pk, "year": year}
         context |= {
             "f": cached(key, lambda: selectors.cockpit_figures(user, root, year=year, today=today)),
