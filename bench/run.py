@@ -9,7 +9,8 @@ district  Builds the demo district (`luoshi demo --seed-only`) into its own data
           (gunicorn, DEBUG off) on a free 127.0.0.1 port and drives five pages with N concurrent clients
           (wrk), as org_officer: the home page, the district's tree page, /api/orgs/, and two pages of the
           duty app: the cascade view (/duty/tasks/<id>/) of the work plan's first top-level task (found
-          through /api/duty/tasks/) and the supervision ledger (/duty/ledger/). Right before each page the
+          through /api/duty/tasks/), the supervision ledger (/duty/ledger/) and the district cockpit
+          (/cockpit/, goal p95 under 150 ms). Right before each page the
           floor is measured the same way: GET /api/ (the API root, a small JSON of links that needs a login),
           with the page's kind of login (session for the HTML pages, token for the API).
           Goal: p95 under 100 ms and within 3x the floor's p95.
@@ -284,6 +285,7 @@ def run_district(backend: str, args) -> dict:
             ("api orgs", "/api/orgs/", token, "floor (token)"),
             (f"cascade (task {task['number']})", f"/duty/tasks/{task['id']}/", session, "floor (session)"),
             ("ledger", "/duty/ledger/", session, "floor (session)"),
+            ("cockpit", "/cockpit/", session, "floor (session)"),
         ]
         floors = {"floor (session)": session, "floor (token)": token}
         sizes = {path: check_ok(port, path, headers) for _name, path, headers, _floor in pages}
