@@ -6,7 +6,7 @@ size, and assigning one task to every branch at both sizes.
   .venv/bin/python bench/run.py --part all --postgres   # both, on SQLite and then on PostgreSQL
 
 district  Builds the demo district (`luoshi demo --seed-only`) into its own database, starts `luoshi serve`
-          (gunicorn, DEBUG off) on a free 127.0.0.1 port and drives five pages with N concurrent clients
+          (gunicorn, DEBUG off) on a free 127.0.0.1 port and drives six pages with N concurrent clients
           (wrk), as org_officer: the home page, the district's tree page, /api/orgs/, and two pages of the
           duty app: the cascade view (/duty/tasks/<id>/) of the work plan's first top-level task (found
           through /api/duty/tasks/), the supervision ledger (/duty/ledger/) and the district cockpit
