@@ -4,7 +4,10 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from luoshi.core.cache import cached
 from luoshi.orgs.selectors import breadcrumb_visible, organization_get_visible, organization_roots_visible
@@ -37,4 +40,12 @@ def cockpit(request):
             "screen_url": "?" + urlencode({**keep, "screen": 1}),
             "normal_url": "?" + urlencode(keep),
         }
+    # the panels are the same for every request with the same key: kept rendered (per language and mode), so a
+    # big screen reloading or many leaders opening it cost one render per change of the records
+    if root is not None:
+        html_key = f"{key}:{get_language()}:{int(screen)}"
+        body = cached(html_key, lambda: render_to_string("reports/_cockpit_body.html", context))
+    else:
+        body = render_to_string("reports/_cockpit_body.html", context)
+    context["body"] = mark_safe(body)  # rendered by our own template, escaped there
     return render(request, "reports/cockpit.html", context)
