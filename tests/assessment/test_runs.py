@@ -171,3 +171,38 @@ def test_the_shipped_schemes_load(world):
         scheme = scheme_load_yaml(text, issuer=world.district)
         assert scheme.indicators.filter(source="").count() >= 0, name
     assert Scheme.objects.count() == 3
+
+
+def test_grades_shown_to_a_district_come_from_its_own_runs(world, scheme, example):
+    """Two districts in one database: the other district's newer run neither hides nor replaces ours."""
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.services import role_grant
+    from luoshi.reports.selectors import latest_runs
+
+    ours = services.run_publish(by=world.users["org_officer"], run=compute(world, scheme))
+    role_grant(
+        by=None,
+        user=world.users["auditor"],
+        role=Role.objects.get(code="org_officer"),
+        organization=world.other_district,
+    )
+    theirs_scheme = scheme_load_yaml(
+        SCHEME.format(year=timezone.localdate().year), issuer=world.other_district
+    )
+    services.manual_score_set(
+        by=world.users["auditor"],
+        indicator=theirs_scheme.indicators.get(code="D"),
+        organization=world.x,
+        points=15,
+        reason="述职评议",
+    )
+    since, until = period()
+    theirs = services.run_publish(
+        by=world.users["auditor"],
+        run=services.run_compute(by=world.users["auditor"], scheme=theirs_scheme, since=since, until=until),
+    )
+    assert theirs.published_at >= ours.published_at
+    runs = latest_runs(world.users["org_officer"])
+    assert runs == [ours]
+    grades = selectors.latest_grades([world.b1.pk, world.b2.pk], runs=runs)
+    assert grades == {world.b1.pk: ("一般", 3), world.b2.pk: ("好", 2)}

@@ -220,23 +220,24 @@ def run_diff(run: Run, other: Run | None = None) -> list[Change]:
 # --- for the cockpit and other readers ----------------------------------------------------------------------
 
 
-def latest_grades(organization_ids=None) -> dict[int, tuple[str, int]]:
-    """Organization id → (grade, rank) from the newest published run of each kind (one query per kind)."""
+def latest_grades(organization_ids=None, runs=None) -> dict[int, tuple[str, int]]:
+    """Organization id → (grade, rank) from the newest published run of each kind (one query per run).
+    `runs` (newest first), e.g. those a user may see, replaces the installation-wide choice, so that with two
+    districts in one database one district's newer run does not hide the other's grades."""
+    if runs is None:
+        runs, seen_kinds = [], set()
+        newest = Run.objects.filter(status=RunStatus.PUBLISHED).select_related("scheme")
+        for run in newest.order_by("-until", "-published_at"):
+            if run.scheme.kind not in seen_kinds:
+                seen_kinds.add(run.scheme.kind)
+                runs.append(run)
     out: dict[int, tuple[str, int]] = {}
-    seen_kinds = set()
-    for run in (
-        Run.objects.filter(status=RunStatus.PUBLISHED)
-        .select_related("scheme")
-        .order_by("-until", "-published_at")
-    ):
-        if run.scheme.kind in seen_kinds:
-            continue
-        seen_kinds.add(run.scheme.kind)
+    for run in runs:
         rows = run.results.values_list("organization_id", "grade", "rank")
         if organization_ids is not None:
             rows = rows.filter(organization_id__in=organization_ids)
         for org_id, grade, rank in rows:
-            out[org_id] = (grade, rank)
+            out.setdefault(org_id, (grade, rank))
     return out
 
 

@@ -128,7 +128,7 @@ def grade_tree(root: Organization, runs) -> dict:
     the table, the legend with counts, and the units per kind in the whole subtree."""
     rows, truncated = tree_rows(root)
     ids = [row["id"] for row in rows]
-    grades = latest_grades(ids)
+    grades = latest_grades(ids, runs=runs)
     results = _result_ids(runs, ids)
     scale = grade_scale(runs)
     colors = {band["name"]: band["color"] for band in scale}
