@@ -1,11 +1,9 @@
 """Thin views of the accountability app."""
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +13,7 @@ from luoshi.accountability.models import Circular, Decision, DecisionKind, FourF
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
 from luoshi.core.cache import cached
+from luoshi.core.documents import office_file_response
 from luoshi.core.errors import attempt
 from luoshi.core.selectors import escalation_get_visible, get_or_404
 from luoshi.inspections.selectors import finding_get_visible
@@ -144,13 +143,8 @@ def decision_new(request):
 def talk(request, pk):
     item = get_or_404(Talk.objects.visible_to(request.user).select_related("organization", "created_by"), pk)
     if request.GET.get("format") == "docx":
-        response = HttpResponse(
-            documents.talk_docx(item),
-            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
         name = f"谈话记录-{item.persons[:20]}-{item.held_on:%Y%m%d}.docx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        return response
+        return office_file_response(documents.talk_docx(item), name)
     return render(request, "accountability/talk.html", {"talk": item})
 
 
@@ -221,12 +215,7 @@ def circular_new(request):
 def circular(request, pk):
     item = get_or_404(Circular.objects.visible_to(request.user).select_related("organization", "issuer"), pk)
     if request.GET.get("format") == "docx":
-        response = HttpResponse(
-            documents.circular_docx(item),
-            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.title + '.docx')}"
-        return response
+        return office_file_response(documents.circular_docx(item), item.title + ".docx")
     return render(request, "accountability/circular.html", {"circular": item})
 
 

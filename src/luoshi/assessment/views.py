@@ -2,13 +2,12 @@
 explanation with its appeal, appeals, award eligibility, and the entered scores."""
 
 from datetime import date
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -20,18 +19,10 @@ from luoshi.assessment import documents, selectors, services
 from luoshi.assessment.eligibility import verdicts
 from luoshi.assessment.models import MANUAL, Appeal, AppealStatus, Disclosure, ManualScore, RunStatus
 from luoshi.assessment.schemes import SchemeRefused, shipped_schemes
+from luoshi.core.documents import office_file_response
 from luoshi.core.errors import NotPermitted, ServiceError, attempt
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import organization_roots_visible
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _download(content: bytes, kind: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 def _offices(user) -> list[Organization]:
@@ -253,15 +244,14 @@ def run(request, pk):
     if request.GET.get("format") == "xlsx":
         if not can and item.disclosure != Disclosure.FULL:
             raise Http404
-        return _download(
-            documents.ranking_xlsx(item, results, leaves), XLSX, f"{item.scheme.name}-{item.until}.xlsx"
+        return office_file_response(
+            documents.ranking_xlsx(item, results, leaves), f"{item.scheme.name}-{item.until}.xlsx"
         )
     if request.GET.get("format") == "docx":
         if item.status == RunStatus.DRAFT and not can:
             raise Http404
-        return _download(
+        return office_file_response(
             documents.notice_docx(item, list(item.results.select_related("organization"))),
-            DOCX,
             f"{item.scheme.name}-考核结果通报.docx",
         )
     rows = list(results)

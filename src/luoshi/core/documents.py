@@ -76,3 +76,21 @@ def to_bytes(doc) -> bytes:
 
 
 NUMERALS = "一二三四五六七八九十"
+
+
+OFFICE_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def office_file_response(content: bytes, name: str):
+    """A generated Word or Excel file as a download named `name` (any characters: RFC 6266 filename*)."""
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type=OFFICE_TYPES[PurePath(name).suffix])
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

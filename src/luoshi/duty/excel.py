@@ -24,7 +24,6 @@ from luoshi.duty.selectors import days_overdue
 from luoshi.orgs.models import Organization, OrgKind
 from luoshi.orgs.selectors import organization_pick_visible, organizations_of_kind_under
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = [
     "序号",
     "任务名称",

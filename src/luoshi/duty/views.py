@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CONFIRM, OBLIGATIONS_CREATE
 from luoshi.core.cache import cached
+from luoshi.core.documents import office_file_response
 from luoshi.core.errors import ServiceError, attempt
 from luoshi.duty import documents, excel, selectors, services
 from luoshi.duty.forms import (
@@ -250,18 +251,7 @@ def copy_docx(request, pk):
     if not letter_copy.is_signed:
         raise Http404
     data = documents.letter_docx(letter_copy, selectors.copy_progress(letter_copy))
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
-    filename = f"{letter_copy.letter.title}-{letter_copy.organization.name}.docx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return office_file_response(data, f"{letter_copy.letter.title}-{letter_copy.organization.name}.docx")
 
 
 def _progress_page(request, progress, *, report_form=None, breach_form=None, status=200):
@@ -411,10 +401,7 @@ def task_new(request, pk):
 
 @login_required
 def plan_template(request):
-    response = HttpResponse(excel.plan_template(), content_type=excel.XLSX)
-    name = gettext("work-plan-template") + ".xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-    return response
+    return office_file_response(excel.plan_template(), gettext("work-plan-template") + ".xlsx")
 
 
 @login_required
@@ -668,11 +655,8 @@ def ledger(request):
         search=request.GET.get("q", ""),
     )
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(excel.ledger_xlsx(qs), content_type=excel.XLSX)
-        label = gettext("supervision-ledger")
-        name = f"{label}-{timezone.localdate():%Y%m%d}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-        return response
+        name = f"{gettext('supervision-ledger')}-{timezone.localdate():%Y%m%d}.xlsx"
+        return office_file_response(excel.ledger_xlsx(qs), name)
     page, plan_choices = _table_page(
         request,
         "ledger",

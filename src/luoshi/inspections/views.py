@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from luoshi.accounts import scoping
 from luoshi.accounts.models import User
 from luoshi.accounts.permissions import OBLIGATIONS_CREATE
+from luoshi.core.documents import office_file_response
 from luoshi.core.errors import ServiceError, attempt
 from luoshi.core.models import Escalation, EscalationStatus, StepAction
 from luoshi.core.views import MultipleFileField
@@ -357,10 +358,6 @@ def standards(request):
 @login_required
 def standard_file(request, pk=None):
     """The Excel template (no pk), or a standard written out as that template, to edit and load again."""
-    from urllib.parse import quote
-
-    from django.http import HttpResponse
-
     from luoshi.inspections.excel import standard_template, standard_xlsx
 
     if pk is None:
@@ -368,11 +365,7 @@ def standard_file(request, pk=None):
     else:
         item = selectors.standard_get(pk)
         data, name = standard_xlsx(item), f"{item.name}-v{item.version}.xlsx"
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return office_file_response(data, name)
 
 
 @login_required
@@ -387,10 +380,6 @@ def standard(request, pk):
 
 @login_required
 def rectification_notice(request, pk):
-    from urllib.parse import quote
-
-    from django.http import HttpResponse
-
     from luoshi.inspections.documents import rectification_notice_docx
 
     item = selectors.rectification_get_visible(request.user, pk)
@@ -399,13 +388,9 @@ def rectification_notice(request, pk):
         if item.finding.visit
         else item.created_by.display_name
     )
-    response = HttpResponse(
-        rectification_notice_docx(item, issuer),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    return office_file_response(
+        rectification_notice_docx(item, issuer), f"整改通知书-{item.organization.name}.docx"
     )
-    name = f"整改通知书-{item.organization.name}.docx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 @login_required
