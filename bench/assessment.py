@@ -10,7 +10,8 @@ Reported, per scheme (median of --repeat runs after one warm-up):
   run      assessment.services.run_compute end to end: the sources' grouped queries, the roll-up in Python,
            the results saved (one row per unit) and the commit
   measure  the sources' grouped queries alone
-  rollup   the roll-up alone in Python (points per mode, totals, grades, ranks), on the measured extract
+  rollup   the roll-up alone, by the app's own code (assessment.services.unit_scores and standings: points
+           per mode, totals, grades, ranks), on the measured extract
   duckdb   the same roll-up and ranking as one SQL statement in DuckDB over the same extract, loaded into
            an in-memory table first (load time reported apart)
 The ratio rollup / duckdb says how far the Python roll-up is from the limit. Nothing here is asserted; the
@@ -59,7 +60,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     from luoshi.assessment import services
-    from luoshi.assessment.models import MANUAL, ManualScore, Scheme
+    from luoshi.assessment.models import MANUAL, Scheme
     from luoshi.core.indicators import SOURCES, Period, Scope
     from luoshi.orgs.models import Organization
 
@@ -77,53 +78,10 @@ def main() -> None:
         )
 
         def measure():
-            got = {}
-            for indicator in leaves:
-                if indicator.source == MANUAL:
-                    got[indicator.code] = {
-                        m.organization_id: (float(m.points), None)
-                        for m in ManualScore.objects.filter(indicator=indicator)
-                    }
-                else:
-                    got[indicator.code] = {
-                        k: (v.num, v.den)
-                        for k, v in SOURCES[indicator.source]
-                        .measure(period, scope, indicator.params or {})
-                        .items()
-                    }
-            return got
+            return services.measure_leaves(leaves, period, scope)
 
         def rollup(extract):
-            per_org = {}
-            vetoes = {}
-            for indicator in leaves:
-                values = extract[indicator.code]
-                mode = "manual" if indicator.source == MANUAL else SOURCES[indicator.source].mode
-                for org_id in orgs:
-                    value = values.get(org_id)
-                    if mode == "manual":
-                        points = value[0] if value else 0.0
-                    else:
-                        from luoshi.core.indicators import Measure
-
-                        p, breached = services.points_of(indicator, mode, Measure(*value) if value else None)
-                        points = float(p)
-                        if breached and indicator.veto:
-                            vetoes[org_id] = True
-                    per_org.setdefault(org_id, {})[indicator.code] = points
-            bands = list(scheme.bands.order_by("order"))
-            from decimal import Decimal
-
-            totals = {o: Decimal(str(round(sum(s.values()), 2))) for o, s in per_org.items()}
-            ranks = services.rank_all(totals)
-            return {
-                o: (
-                    totals[o],
-                    services.grade_of(totals[o], vetoes.get(o, False), bands, scheme.veto_cap),
-                    ranks[o],
-                )
-                for o in orgs
-            }
+            return services.standings(scheme, services.unit_scores(leaves, orgs, *extract))
 
         def timed(fn, *a):
             times = []
@@ -140,11 +98,14 @@ def main() -> None:
         # the limit: the same roll-up and ranking in one DuckDB statement over the same extract
         con = duckdb.connect()
         started = time.perf_counter()
+        measured, entered = extract
         rows = []
         for indicator in leaves:
-            mode = "manual" if indicator.source == MANUAL else SOURCES[indicator.source].mode
+            manual = indicator.source == MANUAL
+            mode = "manual" if manual else SOURCES[indicator.source].mode
             for org_id in orgs:
-                value = extract[indicator.code].get(org_id)
+                got = (entered if manual else measured)[indicator.code].get(org_id)
+                value = (float(got.points), None) if manual and got else (got.num, got.den) if got else None
                 rows.append(
                     (
                         org_id,
@@ -190,8 +151,8 @@ def main() -> None:
         """
         t_duck, duck = timed(lambda: con.execute(sql).fetchall())
         names = {b[2]: b[0] for b in bands}
-        agree = all(
-            (round(float(python[o][0]), 2), python[o][1], python[o][2]) == (round(t, 2), names[g], r)
+        agree = len(duck) == len(python) and all(
+            (round(float(python[o][0]), 2), python[o][1], python[o][3]) == (round(t, 2), names[g], r)
             for o, t, g, r in duck
         )
         t_run, _run = timed(lambda: services.run_compute(by=officer, scheme=scheme, since=since, until=until))

@@ -121,29 +121,81 @@ def rank_all(totals: dict[int, Decimal]) -> dict[int, int]:
     return ranks
 
 
-def _finish(run: Run, per_org: dict[int, dict], vetoes: dict[int, bool]) -> list[Result]:
-    """Totals, grades and ranks from the leaf points; saves the results."""
-    scheme = run.scheme
+def measure_leaves(leaves, period: Period, scope: Scope) -> tuple[dict, dict]:
+    """What the leaves rest on: (code → {unit: Measure}) from each computed indicator's source, one grouped
+    query each, and (code → {unit: ManualScore}) for each entered one."""
+    measured = {
+        i.code: SOURCES[i.source].measure(period, scope, i.params or {}) for i in leaves if i.source != MANUAL
+    }
+    entered = {
+        i.code: {m.organization_id: m for m in ManualScore.objects.filter(indicator=i)}
+        for i in leaves
+        if i.source == MANUAL
+    }
+    return measured, entered
+
+
+def unit_scores(leaves, orgs, measured: dict, entered: dict) -> dict[int, dict]:
+    """Each unit's leaf scores, code → [points, num, den, flag], from what the sources measured (code →
+    {unit: Measure}) and what the office entered (code → {unit: ManualScore}). The flag says "breached" for a
+    red line crossed (the veto), "manual" or "missing" for an entered score."""
+    per_org: dict[int, dict] = {org_id: {} for org_id in orgs}
+    for indicator in leaves:
+        if indicator.source == MANUAL:
+            scores = entered.get(indicator.code, {})
+            for org_id in orgs:
+                manual = scores.get(org_id)
+                per_org[org_id][indicator.code] = (
+                    [str(manual.points), None, None, "manual"] if manual else ["0.00", None, None, "missing"]
+                )
+            continue
+        mode = SOURCES[indicator.source].mode
+        measures = measured.get(indicator.code, {})
+        for org_id in orgs:
+            measure = measures.get(org_id)
+            points, breached = points_of(indicator, mode, measure)
+            per_org[org_id][indicator.code] = [
+                str(points),
+                measure.num if measure else 0,
+                measure.den if measure else 0,
+                "breached" if breached and indicator.veto else "",
+            ]
+    return per_org
+
+
+def standings(scheme: Scheme, per_org: dict[int, dict]) -> dict[int, tuple[Decimal, str, bool, int]]:
+    """Unit → (total, grade, vetoed, rank) from the leaf scores: a crossed red line caps the grade."""
     bands = list(scheme.bands.order_by("order"))
     totals = {
         org_id: sum((Decimal(str(v[0])) for v in scores.values()), Decimal(0)).quantize(CENT)
         for org_id, scores in per_org.items()
     }
     ranks = rank_all(totals)
-    results = [
-        Result(
-            run=run,
-            organization_id=org_id,
-            total=totals[org_id],
-            grade=grade_of(totals[org_id], vetoes.get(org_id, False), bands, scheme.veto_cap),
-            vetoed=vetoes.get(org_id, False),
-            rank=ranks[org_id],
-            scores=scores,
-        )
-        for org_id, scores in per_org.items()
-    ]
-    Result.objects.bulk_create(results, batch_size=500)
-    return results
+    out = {}
+    for org_id, scores in per_org.items():
+        vetoed = any(value[3] == "breached" for value in scores.values())
+        grade = grade_of(totals[org_id], vetoed, bands, scheme.veto_cap)
+        out[org_id] = (totals[org_id], grade, vetoed, ranks[org_id])
+    return out
+
+
+def _finish(run: Run, per_org: dict[int, dict]) -> None:
+    """Saves the run's results: each unit's leaf scores with its total, grade, veto and rank."""
+    Result.objects.bulk_create(
+        (
+            Result(
+                run=run,
+                organization_id=org_id,
+                total=total,
+                grade=grade,
+                vetoed=vetoed,
+                rank=rank,
+                scores=per_org[org_id],
+            )
+            for org_id, (total, grade, vetoed, rank) in standings(run.scheme, per_org).items()
+        ),
+        batch_size=500,
+    )
 
 
 def run_compute(*, by, scheme: Scheme, since, until, note: str = "") -> Run:
@@ -161,30 +213,7 @@ def run_compute(*, by, scheme: Scheme, since, until, note: str = "") -> Run:
         .filter(kind=scheme.kind)
         .values_list("id", flat=True)
     )
-    per_org: dict[int, dict] = {org_id: {} for org_id in orgs}
-    vetoes: dict[int, bool] = {}
-    for indicator in leaves:
-        if indicator.source == MANUAL:
-            entered = {m.organization_id: m for m in ManualScore.objects.filter(indicator=indicator)}
-            for org_id in orgs:
-                manual = entered.get(org_id)
-                per_org[org_id][indicator.code] = (
-                    [str(manual.points), None, None, "manual"] if manual else ["0.00", None, None, "missing"]
-                )
-            continue
-        source = SOURCES[indicator.source]
-        measures = source.measure(period, scope, indicator.params or {})
-        for org_id in orgs:
-            measure = measures.get(org_id)
-            points, breached = points_of(indicator, source.mode, measure)
-            per_org[org_id][indicator.code] = [
-                str(points),
-                measure.num if measure else 0,
-                measure.den if measure else 0,
-                "breached" if breached else "",
-            ]
-            if breached and indicator.veto:
-                vetoes[org_id] = True
+    per_org = unit_scores(leaves, orgs, *measure_leaves(leaves, period, scope))
     with transaction.atomic():
         number = (
             Run.objects.filter(scheme=scheme, since=since, until=until).aggregate(n=Max("number"))["n"] or 0
@@ -204,18 +233,11 @@ def run_compute(*, by, scheme: Scheme, since, until, note: str = "") -> Run:
             computed_by=by,
             note=(note or "").strip(),
         )
-        _finish(run, per_org, vetoes)
+        _finish(run, per_org)
         run.seconds = round(time.perf_counter() - started, 3)
         run.save(update_fields=["seconds"])
     data_changed()
     return run
-
-
-def missing_manual(run: Run) -> int:
-    """How many manual scores the run lacks (a run with any cannot be published)."""
-    from luoshi.assessment.selectors import missing_manual_count
-
-    return missing_manual_count(run)
 
 
 def run_publish(*, by, run: Run, disclosure: str = Disclosure.RANKS, appeal_days: int = APPEAL_DAYS) -> Run:
@@ -230,10 +252,13 @@ def run_publish(*, by, run: Run, disclosure: str = Disclosure.RANKS, appeal_days
             raise ServiceError(_("Choose what units see."), field="disclosure")
         if not 0 < int(appeal_days) <= 60:
             raise ServiceError(_("The appeal window is 1 to 60 days."), field="appeal_days")
-        if missing_manual(run):
+        from luoshi.assessment.selectors import missing_manual_count
+
+        missing = missing_manual_count(run)
+        if missing:
             raise ServiceError(
                 _("%(n)d entered scores are missing: enter them and run again before publishing.")
-                % {"n": missing_manual(run)}
+                % {"n": missing}
             )
         # an earlier published run of the same scheme and period gives way to this one
         Run.objects.filter(
@@ -364,14 +389,13 @@ def _new_version(run: Run, appeal: Appeal, indicator: Indicator, points: Decimal
             % {"unit": appeal.result.organization.name, "code": indicator.code}
         ),
     )
-    per_org, vetoes = {}, {}
+    per_org = {}
     for result in run.results.all():
         scores = dict(result.scores)
         if result.organization_id == appeal.result.organization_id:
             old = scores[indicator.code]
             scores[indicator.code] = [str(points), old[1], old[2], "appeal"]
         per_org[result.organization_id] = scores
-        vetoes[result.organization_id] = any(v[3] == "breached" for v in scores.values())
-    _finish(new, per_org, vetoes)
+    _finish(new, per_org)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.SUPERSEDED)
     return new
