@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from luoshi.assessment.eligibility import CHECKS
 from luoshi.assessment.models import MANUAL, AwardRule, GradeBand, Indicator, Scheme
 from luoshi.core.errors import ServiceError
-from luoshi.core.indicators import COUNT, SOURCES
+from luoshi.core.indicators import COUNT, SOURCES, VETO
 from luoshi.orgs.models import OrgKind
 
 SHIPPED = Path(__file__).resolve().parent / "schemes"
@@ -213,8 +213,9 @@ def scheme_load(data, *, issuer, by=None, text: str = "") -> Scheme:
             created_by=by,
         )
         made: dict[str, Indicator] = {}
+        # displayed in the file's order
+        position = {str(row["code"]).strip(): n for n, row in enumerate(data["indicators"], start=1)}
         pending = list(data["indicators"])
-        order = 0
         while pending:  # parents first (the check has ruled out cycles and unknown parents)
             rest = []
             for row in pending:
@@ -222,27 +223,22 @@ def scheme_load(data, *, issuer, by=None, text: str = "") -> Scheme:
                 if parent is not None and parent not in made:
                     rest.append(row)
                     continue
-                order += 1
                 code = str(row["code"]).strip()
                 made[code] = Indicator.objects.create(
                     scheme=scheme,
                     parent=made.get(parent),
                     code=code,
                     name=row["name"],
-                    order=order,
+                    order=position[code],
                     weight=Decimal(str(row.get("points", 0))),
                     source=row.get("source") or "",
                     params=row.get("params") or {},
                     per_item=Decimal(str(row["per_item"])) if row.get("per_item") is not None else None,
                     veto=bool(row.get("veto"))
-                    or SOURCES.get(row.get("source") or "", None) is not None
-                    and SOURCES[row["source"]].mode == "veto",
+                    or (row.get("source") in SOURCES and SOURCES[row["source"]].mode == VETO),
                     description=row.get("description") or "",
                 )
             pending = rest
-        # keep the file's order for display
-        for position, row in enumerate(data["indicators"], start=1):
-            Indicator.objects.filter(pk=made[str(row["code"]).strip()].pk).update(order=position)
         GradeBand.objects.bulk_create(
             GradeBand(scheme=scheme, name=g["name"], minimum=Decimal(str(g.get("from", 0))), order=n)
             for n, g in enumerate(grades)
