@@ -51,15 +51,15 @@ def verdicts(run, award, results) -> list[Verdict]:
     out = []
     for result in results:
         org_id = result.organization_id
-        reasons, personal = [], []
+        reasons = []
+        admonished = None  # the unit's admonishment reason, which bars its secretary only if they are named
         for condition in award.conditions:
             check = condition.get("check")
             if check == "grade_at_least":
                 wanted = condition.get("grade")
                 if ranks.get(result.grade, 99) > ranks.get(wanted, -1):
                     reasons.append(
-                        gettext("grade %(grade)s, below %(wanted)s")
-                        % {"grade": result.grade, "wanted": wanted}
+                        gettext("grade %(grade)s, below %(wanted)s") % {"grade": result.grade, "wanted": wanted}
                     )
             elif check == "no_veto" and result.vetoed:
                 reasons.append(gettext("a red line was breached (一票否决)"))
@@ -71,15 +71,13 @@ def verdicts(run, award, results) -> list[Verdict]:
             elif check == "no_circular" and facts["circulated"].get(org_id):
                 reasons.append(gettext("named in %(n)d circulars") % {"n": facts["circulated"][org_id]})
             elif check == "no_admonishment_talk" and facts["admonished"].get(org_id):
-                reasons.append(gettext("an admonishment talk in the year"))
+                admonished = gettext("an admonishment talk in the year")
+                reasons.append(admonished)
         secretary = secretaries.get(org_id)
+        personal = []
         if award.for_secretaries and secretary is not None:
-            personal = list(reasons)
-            if any("no_admonishment_talk" == c.get("check") for c in award.conditions):
-                named = [p for p in facts["admonished"].get(org_id, []) if secretary.name in p]
-                if not named and gettext("an admonishment talk in the year") in personal:
-                    # the unit's talk was with someone else: it does not bar the secretary
-                    personal.remove(gettext("an admonishment talk in the year"))
+            named = any(secretary.name in persons for persons in facts["admonished"].get(org_id, []))
+            personal = [r for r in reasons if r is not admonished or named]
         out.append(
             Verdict(
                 organization=result.organization,
