@@ -2,8 +2,6 @@
 period's supervision figures (in total and per unit). Talks and decisions are recorded through the same
 services as on the pages; a circular is issued from a rectification's confirmed proposal on its page."""
 
-from datetime import date
-
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -14,7 +12,6 @@ from luoshi.accountability import selectors, services
 from luoshi.accountability.models import Circular, Decision, Talk
 from luoshi.core.api import _run
 from luoshi.core.selectors import escalation_get_visible
-from luoshi.orgs.selectors import organization_get_visible
 
 
 class OrgField(serializers.PrimaryKeyRelatedField):
@@ -156,13 +153,6 @@ class DecisionViewSet(EscalationRefMixin, mixins.CreateModelMixin, viewsets.Read
         )
 
 
-def _date(value, default):
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return default
-
-
 @extend_schema(
     parameters=[
         OpenApiParameter("since", str, description="YYYY-MM-DD, default 1 January"),
@@ -174,24 +164,18 @@ def _date(value, default):
 @api_view(["GET"])
 def supervision_statistics(request):
     """The period's supervision figures in the caller's scope, in total and per unit."""
-    today = timezone.localdate()
-    since = _date(request.query_params.get("since"), date(today.year, 1, 1))
-    until = _date(request.query_params.get("until"), today)
-    unit = None
-    if request.query_params.get("unit"):
-        unit = organization_get_visible(request.user, request.query_params["unit"])
-    units = selectors.breakdown_units(request.user, unit)
+    since, until, unit = selectors.statistics_request(
+        request.user, request.query_params, timezone.localdate()
+    )
+    total, by_unit = selectors.supervision_report(request.user, since=since, until=until, unit=unit)
     return Response(
         {
             "since": since,
             "until": until,
             "unit": unit.pk if unit else None,
-            "total": selectors.supervision_figures(request.user, since=since, until=until, under=unit),
+            "total": total,
             "units": [
-                {"id": org.pk, "code": org.code, "name": org.name, **figures}
-                for org, figures in selectors.supervision_by_unit(
-                    request.user, since=since, until=until, units=units
-                )
+                {"id": org.pk, "code": org.code, "name": org.name, **figures} for org, figures in by_unit
             ],
         }
     )

@@ -99,3 +99,30 @@ def circulated(*, since, until) -> dict[int, int]:
         .values_list("organization_id", "n")
     )
     return dict(rows)
+
+
+def statistics_request(user, params, today) -> tuple:
+    """(since, until, unit) of a statistics request: `since` and `until` as YYYY-MM-DD (default 1 January
+    to today; an unreadable date falls back to its default), `unit` an organization the user may see
+    (404 otherwise) or none."""
+    from datetime import date
+
+    from luoshi.orgs.selectors import organization_get_visible
+
+    def day(name, default):
+        try:
+            return date.fromisoformat(params.get(name) or "")
+        except ValueError:
+            return default
+
+    unit = organization_get_visible(user, params["unit"]) if params.get("unit") else None
+    return day("since", date(today.year, 1, 1)), day("until", today), unit
+
+
+def supervision_report(user, *, since, until, unit: Organization | None = None) -> tuple[dict, list]:
+    """The totals (over `unit`'s subtree, or all the user sees) and the same per unit right below it."""
+    units = breakdown_units(user, unit)
+    return (
+        supervision_figures(user, since=since, until=until, under=unit),
+        supervision_by_unit(user, since=since, until=until, units=units),
+    )

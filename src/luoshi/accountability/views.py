@@ -18,7 +18,7 @@ from luoshi.core.errors import attempt
 from luoshi.core.selectors import escalation_get_visible, get_or_404
 from luoshi.inspections.selectors import finding_get_visible
 from luoshi.orgs.models import Organization
-from luoshi.orgs.selectors import breadcrumb_visible, organization_get_visible
+from luoshi.orgs.selectors import breadcrumb_visible
 
 
 class CircularForm(forms.Form):
@@ -222,27 +222,12 @@ def circular(request, pk):
 @login_required
 def statistics(request):
     """The period's supervision figures, and the sentence an office puts into its report."""
-    from datetime import date
-
     from django.utils import timezone
 
-    today = timezone.localdate()
-
-    def parse(name, default):
-        try:
-            return date.fromisoformat(request.GET.get(name, ""))
-        except ValueError:
-            return default
-
-    since, until = parse("since", date(today.year, 1, 1)), parse("until", today)
-    unit = organization_get_visible(request.user, request.GET["unit"]) if request.GET.get("unit") else None
+    since, until, unit = selectors.statistics_request(request.user, request.GET, timezone.localdate())
 
     def compute():
-        units = selectors.breakdown_units(request.user, unit)
-        return (
-            selectors.supervision_figures(request.user, since=since, until=until, under=unit),
-            selectors.supervision_by_unit(request.user, since=since, until=until, units=units),
-        )
+        return selectors.supervision_report(request.user, since=since, until=until, unit=unit)
 
     # kept until any record changes (luoshi.core.cache): offices reload this page more than records change
     key = f"supervision-figures:{request.user.pk}:{since}:{until}:{unit.pk if unit else ''}"
