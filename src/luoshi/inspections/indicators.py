@@ -2,12 +2,12 @@
 and the average inspection score against a chosen standard."""
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.indicators import AVERAGE, SHARE, Measure, Record, grouped, indicator_source
 from luoshi.inspections.models import Rectification, Visit
 from luoshi.inspections.selectors import day_bounds
+from luoshi.inspections.selectors import grouped as by_prefix
 
 
 def _rectifications(period):
@@ -73,19 +73,12 @@ def average_score(period, scope, params):
     orgs = dict(
         Organization.objects.filter(subtree_q([scope.path]), kind=scope.kind).values_list("path", "id")
     )
+    within = visits.filter(subtree_q([scope.path], field="organization__path"))
     out: dict[int, Measure] = {}
     for length in sorted({len(path) for path in orgs}):
-        rows = (
-            visits.filter(subtree_q([scope.path], field="organization__path"))
-            .annotate(prefix=Substr("organization__path", 1, length))
-            .values("prefix")
-            .annotate(num=Sum("score"), den=Count("id"))
-            .order_by()
-            .values_list("prefix", "num", "den")
-        )
-        for prefix, num, den in rows:
+        for prefix, row in by_prefix(within, length, num=Sum("score"), den=Count("id")).items():
             if prefix in orgs:
-                out[orgs[prefix]] = Measure(float(num or 0), float(den or 0))
+                out[orgs[prefix]] = Measure(float(row["num"] or 0), float(row["den"] or 0))
     return out
 
 
