@@ -62,7 +62,6 @@ def main() -> None:
     from luoshi.assessment import services
     from luoshi.assessment.models import MANUAL, Scheme
     from luoshi.core.indicators import SOURCES, Period, Scope
-    from luoshi.orgs.models import Organization
 
     officer = get_user_model().objects.get(username="org_officer")
     out = {}
@@ -70,12 +69,7 @@ def main() -> None:
         since, until = date(scheme.year, 1, 1), date(scheme.year, 12, 31)
         period, scope = Period(since, until), Scope(scheme.kind, scheme.issuer.path)
         leaves = [i for i in scheme.indicators.order_by("order") if i.source]
-        orgs = list(
-            Organization.objects.subtree(scheme.issuer.path)
-            .active()
-            .filter(kind=scheme.kind)
-            .values_list("id", flat=True)
-        )
+        orgs = list(services.assessed_units(scheme).values_list("id", flat=True))
 
         def measure():
             return services.measure_leaves(leaves, period, scope)

@@ -9,8 +9,8 @@ from django.utils import timezone
 from luoshi.assessment import services as assessment
 from luoshi.duty import services as duty
 from luoshi.duty.services import TaskSpec
-from luoshi.inspections import services as inspections
-from luoshi.inspections.models import Rectification
+
+from ..assessment.conftest import rectify
 
 # only computed sources: nothing due earns full points, so C1 (rectified on time) is 好 and C2 (late) 一般
 SCHEME = """
@@ -29,21 +29,6 @@ indicators:
   - {{code: A, name: 任务按期完成, points: 60, source: duty.tasks_on_time}}
   - {{code: B, name: 按期整改, points: 40, source: inspections.rectified_on_time}}
 """
-
-
-def rectify(world, org, *, on_time: bool) -> Rectification:
-    finding = inspections.finding_add(
-        by=world.users["discipline_officer"], organization=org, description="问题"
-    )
-    rectification = inspections.rectification_order(
-        by=world.users["discipline_officer"],
-        finding=finding,
-        deadline=timezone.localdate() + timedelta(days=3),
-        evidence_required="材料",
-    )
-    if on_time:
-        Rectification.objects.filter(pk=rectification.pk).update(on_time=True, verified_at=timezone.now())
-    return rectification
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ def verdicts(run, award, results) -> list[Verdict]:
                 wanted = condition.get("grade")
                 if ranks.get(result.grade, 99) > ranks.get(wanted, -1):
                     reasons.append(
-                        gettext("grade %(grade)s, below %(wanted)s") % {"grade": result.grade, "wanted": wanted}
+                        gettext("grade %(grade)s, below %(wanted)s")
+                        % {"grade": result.grade, "wanted": wanted}
                     )
             elif check == "no_veto" and result.vetoed:
                 reasons.append(gettext("a red line was breached (一票否决)"))

@@ -121,6 +121,11 @@ def rank_all(totals: dict[int, Decimal]) -> dict[int, int]:
     return ranks
 
 
+def assessed_units(scheme: Scheme):
+    """The units a scheme assesses: every active organization of its kind under its office."""
+    return Organization.objects.subtree(scheme.issuer.path).active().filter(kind=scheme.kind)
+
+
 def measure_leaves(leaves, period: Period, scope: Scope) -> tuple[dict, dict]:
     """What the leaves rest on: (code → {unit: Measure}) from each computed indicator's source, one grouped
     query each, and (code → {unit: ManualScore}) for each entered one."""
@@ -207,12 +212,7 @@ def run_compute(*, by, scheme: Scheme, since, until, note: str = "") -> Run:
     started = time.perf_counter()
     period, scope = Period(since, until), Scope(scheme.kind, scheme.issuer.path)
     leaves = [i for i in scheme.indicators.order_by("order") if i.source]
-    orgs = list(
-        Organization.objects.subtree(scheme.issuer.path)
-        .active()
-        .filter(kind=scheme.kind)
-        .values_list("id", flat=True)
-    )
+    orgs = list(assessed_units(scheme).values_list("id", flat=True))
     per_org = unit_scores(leaves, orgs, *measure_leaves(leaves, period, scope))
     with transaction.atomic():
         number = (

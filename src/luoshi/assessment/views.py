@@ -167,9 +167,7 @@ def manual(request, pk, code):
     indicator = item.indicators.filter(code=code, source=MANUAL).first()
     if indicator is None:
         raise Http404
-    units = list(
-        Organization.objects.subtree(item.issuer.path).active().filter(kind=item.kind).order_by("path")
-    )
+    units = list(services.assessed_units(item).order_by("path"))
     entered = {m.organization_id: m for m in ManualScore.objects.filter(indicator=indicator)}
     rows, errors = [], {}
     for unit in units:
