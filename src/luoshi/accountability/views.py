@@ -83,8 +83,8 @@ def talk_new(request):
                 return redirect("accountability:talk", pk=made["t"].pk)
     return render(
         request,
-        "accountability/talk_form.html",
-        {"form": form, "escalation": escalation},
+        "accountability/record_form.html",
+        {"form": form, "escalation": escalation, "heading": gettext("Record a talk")},
         status=400 if form.errors else 200,
     )
 
@@ -133,8 +133,8 @@ def decision_new(request):
                 return redirect("accountability:index")
     return render(
         request,
-        "accountability/decision_form.html",
-        {"form": form, "escalation": escalation},
+        "accountability/record_form.html",
+        {"form": form, "escalation": escalation, "heading": gettext("Record a decision")},
         status=400 if form.errors else 200,
     )
 
