@@ -17,6 +17,7 @@ from luoshi.core.documents import office_file_response
 from luoshi.core.errors import attempt
 from luoshi.core.selectors import escalation_get_visible, get_or_404
 from luoshi.inspections.selectors import finding_get_visible
+from luoshi.orgs.forms import pick_organization
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import breadcrumb_visible
 
@@ -58,17 +59,13 @@ def _escalation_of(request):
 
 @login_required
 def talk_new(request):
-    from luoshi.orgs.selectors import organization_pick_visible
-
     escalation, initial = _escalation_of(request)
     if escalation is not None:
         initial |= {"kind": TalkKind.ADMONISHMENT, "basis": escalation.obligation.title}
     form = TalkForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        org = organization_pick_visible(request.user, form.cleaned_data["organization"])
-        if org is None:
-            form.add_error("organization", _("No organization with this name or code in your scope."))
-        else:
+        org = pick_organization(form, request.user)
+        if org is not None:
             made = {}
             data = {k: v for k, v in form.cleaned_data.items() if k != "organization"}
 
@@ -106,8 +103,6 @@ class DecisionForm(forms.Form):
 
 @login_required
 def decision_new(request):
-    from luoshi.orgs.selectors import organization_pick_visible
-
     escalation, initial = _escalation_of(request)
     if escalation is not None:
         initial |= {
@@ -116,10 +111,8 @@ def decision_new(request):
         }
     form = DecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        org = organization_pick_visible(request.user, form.cleaned_data["organization"])
-        if org is None:
-            form.add_error("organization", _("No organization with this name or code in your scope."))
-        else:
+        org = pick_organization(form, request.user)
+        if org is not None:
             data = {k: v for k, v in form.cleaned_data.items() if k != "organization"}
             denied = ("organization", _("You can record decisions only about units below your own."))
             if attempt(

@@ -234,14 +234,12 @@ def grants(request):
         None if creating else (request.POST or None), initial={"username": request.GET.get("username", "")}
     )
     if request.method == "POST" and not creating and form.is_valid():
-        from luoshi.orgs.selectors import organization_pick_visible
+        from luoshi.orgs.forms import pick_organization
 
         user = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
-        org = organization_pick_visible(request.user, form.cleaned_data["organization"])
+        org = pick_organization(form, request.user)
         if user is None:
             form.add_error("username", _("No active user with this name."))
-        if org is None:
-            form.add_error("organization", _("No organization with this name or code in your scope."))
         if user is not None and org is not None:
             granted = {}
 

@@ -46,11 +46,21 @@ class TargetingForm(forms.Form):
             return orgs
         under = issuer
         if data["under"].strip():
-            under = organization_pick_visible(user, data["under"])
+            under = pick_organization(self, user, "under")
             if under is None:
-                self.add_error("under", _("No organization with this name or code in your scope."))
                 return None
         if not data["kind"]:
             self.add_error("kind", _("Choose the kind of organization."))
             return None
         return organizations_of_kind_under(under, data["kind"])
+
+
+def pick_organization(form, user, field: str = "organization") -> Organization | None:
+    """The organization a form's name-or-code field names within the user's scope; otherwise None, with the
+    error on that field (the typed text stays)."""
+    from luoshi.orgs.selectors import organization_pick_visible
+
+    org = organization_pick_visible(user, form.cleaned_data[field])
+    if org is None:
+        form.add_error(field, _("No organization with this name or code in your scope."))
+    return org

@@ -66,14 +66,12 @@ class ProjectForm(forms.Form):
 
 @login_required
 def center_new(request):
-    from luoshi.orgs.selectors import organization_pick_visible
+    from luoshi.orgs.forms import pick_organization
 
     form = CenterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        org = organization_pick_visible(request.user, form.cleaned_data["organization"])
-        if org is None:
-            form.add_error("organization", _("No organization with this name or code in your scope."))
-        else:
+        org = pick_organization(form, request.user)
+        if org is not None:
             made = {}
             data = {k: v for k, v in form.cleaned_data.items() if k != "organization"}
 
