@@ -265,7 +265,8 @@ def run(request, pk):
             "can_manage": can,
             "form": form,
             "missing": selectors.missing_manual_count(item) if item.status == RunStatus.DRAFT else 0,
-            "changes": len(selectors.run_diff(item)) if item.based_on_id else None,
+            # only the office sees the link to the differences: nobody else pays for comparing two runs
+            "changes": len(selectors.run_diff(item)) if can and item.based_on_id else None,
             "appeals": Appeal.objects.filter(result__run=item).select_related("result__organization")
             if can
             else Appeal.objects.filter(result__run=item, result__organization_id__in=own),
