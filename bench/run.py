@@ -30,6 +30,11 @@ ranking   Province, after the queries: on a copy of the province database, bench
           and the /centers/ page's own work (count, first 50): first run and median of --ranking-repeat,
           as loaded and after ANALYZE. Goal: the ranking under 2 s. (--skip-inspections leaves out this
           and the two district pages.)
+          Then, on the same copy, bench/assessment.py --size province: a year of duty records (≈ 750,000
+          assignments, letters, escalations; bench/duty_year.py), the shipped schemes loaded on the root, and
+          a full run of each timed (78,000 branches, 14,000 communities, 1,750 streets) beside the limit, a
+          hand-written DuckDB roll-up over the same extract. Goal: a run under 10 s, the roll-up within 2x
+          the limit.
 assign    At the end of both parts (--skip-assign to leave it out): as org_officer, a work plan and a task
           due in 30 days on the district root, sent with duty.services.task_assign to every active branch
           under it (300 at district size, 77,891 at province size): the wall time of that one call, end to
@@ -91,6 +96,7 @@ USER, PASSWORD = "org_officer", "luoshi-demo"  # a district role without two-fac
 GOAL_P95_MS, GOAL_RATIO = 100.0, 3.0
 GOAL_ASSIGN_S = 30.0  # one task to every branch of a province
 GOAL_RANKING_S = 2.0  # the service-center ranking of a province
+GOAL_RUN_S = 10.0  # an assessment run of a province
 # Settings from the developer's shell that would change what is measured or where it is written.
 CLEARED = (
     "DEBUG",
@@ -389,6 +395,12 @@ def inspection_ranking(backend: str, env: dict, args) -> dict:
             result = child(
                 "inspections.py", copy_env, "--size", "province", "--repeat", str(args.ranking_repeat)
             )
+            log("  assessment runs on the same copy, a year of duty records added (bench/assessment.py) …")
+            try:
+                result["assessment"] = child("assessment.py", copy_env, "--size", "province", "--repeat", "3")
+            except (BenchError, subprocess.SubprocessError) as exc:
+                log(f"  assessment FAILED: {exc}")
+                result["assessment"] = {"error": str(exc)}
         finally:
             remove()
     except (BenchError, subprocess.SubprocessError, OSError, sqlite3.Error) as exc:
@@ -668,6 +680,24 @@ def print_ranking(r: dict, backend: str) -> None:
         log("  query plan (after ANALYZE when run):")
         for line in r.get("ranking_analyzed", ranking)["plan"]:
             log(f"    {line}")
+    if "assessment" in r:
+        print_assessment(r["assessment"], backend)
+
+
+def print_assessment(a: dict, backend: str) -> None:
+    log(f"\nAssessment runs — province, {backend}, the shipped schemes (bench/assessment.py, same copy):")
+    if "error" in a:
+        log(f"  FAILED: {a['error']}")
+        return
+    records = {k: v for k, v in a["records"].items() if k != "written_s"}
+    log(f"  a year of duty records added in {a['records']['written_s']:.0f} s: {records}")
+    for code, row in a["schemes"].items():
+        log(
+            f"  {code:17} {row['units']:>6,} units × {row['indicators']} indicators: run {row['run_s']:.2f} s "
+            f"(goal < {GOAL_RUN_S:g} s: {'met' if row['run_s'] < GOAL_RUN_S else 'MISSED'}); roll-up "
+            f"statements {row['rollup_statements_s'] * 1000:.0f} ms vs the limit's {row['limit_s'] * 1000:.0f} ms "
+            f"(×{row['ratio_statements_to_limit']}), same results: {row['same_results']}"
+        )
 
 
 def _goal(row: dict) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from luoshi.assessment import selectors, services
 from luoshi.assessment.eligibility import verdicts
 from luoshi.assessment.models import AppealStatus, Indicator, ManualScore, Run, RunStatus, Scheme
+from luoshi.assessment.obligations import APPEAL_DECISION_DAYS
 from luoshi.assessment.schemes import SchemeRefused, scheme_load_yaml, shipped_schemes
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.inspections.models import Rectification
@@ -84,6 +85,14 @@ def test_appeal_in_the_window_gives_a_new_version_and_after_it_is_refused(world,
     appeal = services.appeal_file(
         by=world.users["branch_secretary"], result=b1, indicator_code="D", text="述职评议漏计了一项民主测评"
     )
+    # the office owes a decision: an obligation on its own unit, due in ten days, on the obligation lists
+    owed = appeal.obligation
+    assert (owed.organization, owed.state, owed.due_date) == (
+        world.district,
+        "open",
+        timezone.localdate() + timedelta(days=APPEAL_DECISION_DAYS),
+    )
+    assert owed.subject_id == str(appeal.pk) and world.b1.name in owed.title
     with pytest.raises(ServiceError):  # upheld needs points within the indicator's range
         services.appeal_decide(
             by=world.users["org_officer"], appeal=appeal, upheld=True, reason="属实", new_points=25
@@ -92,6 +101,8 @@ def test_appeal_in_the_window_gives_a_new_version_and_after_it_is_refused(world,
         by=world.users["org_officer"], appeal=appeal, upheld=True, reason="经核实属实", new_points=20
     )
     assert decided.status == AppealStatus.UPHELD
+    owed.refresh_from_db()
+    assert (owed.state, owed.closing_note) == ("done", "经核实属实")
     new = decided.new_run
     assert (new.number, new.version, new.status, new.based_on_id) == (run.number, 2, "published", run.pk)
     assert Run.objects.get(pk=run.pk).status == RunStatus.SUPERSEDED

@@ -94,9 +94,15 @@ def test_a_street_secretary_sees_only_the_street(records, login):
 
 def test_an_office_opens_a_street(records, login):
     world = records
-    html = get(login(world.users["org_officer"]), f"{URL}?org={world.s2.pk}")
+    client = login(world.users["org_officer"])
+    html = get(client, f"{URL}?org={world.s2.pk}")
     assert names_in_tree(json_data(html, "cockpit-tree")) == {world.s2.name, world.c2.name, world.b3.name}
     assert f'href="?org={world.district.pk}&amp;year=' in html  # the way back up
+    # the duty figures are the street's: the task reached both streets, this page counts this one's
+    assert (figure(html, "tasks-issued"), figure(html, "assignments")) == ("1", "1")
+    assert figure(get(client), "assignments") == "2"
+    ledger = get(client, figure_url(html, "assignments"))
+    assert world.s2.name in ledger and world.s1.name not in ledger
 
 
 def test_the_figures_are_the_selectors(records, login):
@@ -107,7 +113,8 @@ def test_the_figures_are_the_selectors(records, login):
     today = timezone.localdate()
     since, until = selectors.period_of(today.year, today)
 
-    duty = work_summary(user, since=since, until=until)
+    duty = work_summary(user, since=since, until=until, under=world.district)
+    assert duty == work_summary(user, since=since, until=until)  # the whole scope, narrowed to nothing less
     assert duty.tasks_issued == 1 and duty.assignments == 2
     for name, value in [
         ("letters-signed", duty.letters_signed),

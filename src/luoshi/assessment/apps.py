@@ -8,7 +8,7 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("Assessment")
 
     def ready(self):
-        from luoshi.assessment import selectors
+        from luoshi.assessment import obligations, selectors  # noqa: F401 — declares the appeal's obligation kind
         from luoshi.core.attachments import register_subject
 
         register_subject("assessment.appeal", selectors.appeal_get_visible)

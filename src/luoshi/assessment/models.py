@@ -211,6 +211,9 @@ class Appeal(NoDeleteModel):
     reason = models.TextField(_("reason for the decision"), blank=True)
     new_points = models.DecimalField(_("new points"), max_digits=6, decimal_places=2, null=True, blank=True)
     new_run = models.ForeignKey(Run, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    obligation = models.OneToOneField(
+        "core.Obligation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:

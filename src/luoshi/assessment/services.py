@@ -1,9 +1,9 @@
 """Writes of the assessment app: schemes loaded, manual scores entered, runs computed and published, appeals
-filed and decided. The arithmetic (points per mode, grade, veto cap, ranks) lives here, once."""
+filed and decided. The arithmetic (points per mode, grade, veto cap, ranks) is the roll-up's (rollup.py)."""
 
 import time
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
@@ -24,10 +24,13 @@ from luoshi.assessment.models import (
     RunStatus,
     Scheme,
 )
+from luoshi.assessment.obligations import APPEAL_DECISION, APPEAL_DECISION_DAYS
+from luoshi.assessment.rollup import Standing, roll_up, standings_of
 from luoshi.assessment.schemes import scheme_load_yaml
+from luoshi.core import obligations as engine
 from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
-from luoshi.core.indicators import AVERAGE, COUNT, SHARE, SOURCES, VETO, Measure, Period, Scope
+from luoshi.core.indicators import SOURCES, Period, Scope
 from luoshi.orgs.models import Organization
 
 CENT = Decimal("0.01")
@@ -84,43 +87,6 @@ def manual_score_set(
 # --- the arithmetic -----------------------------------------------------------------------------------------
 
 
-def points_of(indicator: Indicator, mode: str, measure: Measure | None) -> tuple[Decimal, bool]:
-    """(points, breached) of one indicator for one unit, by its source's mode."""
-    weight = indicator.weight
-    num = Decimal(str(measure.num)) if measure else Decimal(0)
-    den = Decimal(str(measure.den)) if measure else Decimal(0)
-    if mode == SHARE:
-        points = weight if den == 0 else weight * num / den
-    elif mode == AVERAGE:
-        points = weight if den == 0 else weight * (num / den) / Decimal(100)
-    elif mode == COUNT:
-        points = max(Decimal(0), weight - (indicator.per_item or Decimal(0)) * num)
-    elif mode == VETO:
-        return (Decimal(0) if num > 0 else weight), num > 0
-    else:
-        raise ValueError(mode)
-    return min(weight, max(Decimal(0), points)).quantize(CENT, ROUND_HALF_UP), False
-
-
-def grade_of(total: Decimal, vetoed: bool, bands: list, veto_cap: str) -> str:
-    grade_index = next((n for n, band in enumerate(bands) if total >= band.minimum), len(bands) - 1)
-    if vetoed:
-        cap = next((n for n, band in enumerate(bands) if band.name == veto_cap), len(bands) - 1)
-        grade_index = max(grade_index, cap)
-    return bands[grade_index].name
-
-
-def rank_all(totals: dict[int, Decimal]) -> dict[int, int]:
-    """Competition ranking (1, 2, 2, 4): the highest total first; equal totals share a rank."""
-    ordered = sorted(totals.items(), key=lambda kv: -kv[1])
-    ranks, previous, rank = {}, None, 0
-    for position, (org_id, total) in enumerate(ordered, start=1):
-        if total != previous:
-            rank, previous = position, total
-        ranks[org_id] = rank
-    return ranks
-
-
 def assessed_units(scheme: Scheme):
     """The units a scheme assesses: every active organization of its kind under its office."""
     return Organization.objects.subtree(scheme.issuer.path).active().filter(kind=scheme.kind)
@@ -140,66 +106,22 @@ def measure_leaves(leaves, period: Period, scope: Scope) -> tuple[dict, dict]:
     return measured, entered
 
 
-def unit_scores(leaves, orgs, measured: dict, entered: dict) -> dict[int, dict]:
-    """Each unit's leaf scores, code → [points, num, den, flag], from what the sources measured (code →
-    {unit: Measure}) and what the office entered (code → {unit: ManualScore}). The flag says "breached" for a
-    red line crossed (the veto), "manual" or "missing" for an entered score."""
-    per_org: dict[int, dict] = {org_id: {} for org_id in orgs}
-    for indicator in leaves:
-        if indicator.source == MANUAL:
-            scores = entered.get(indicator.code, {})
-            for org_id in orgs:
-                manual = scores.get(org_id)
-                per_org[org_id][indicator.code] = (
-                    [str(manual.points), None, None, "manual"] if manual else ["0.00", None, None, "missing"]
-                )
-            continue
-        mode = SOURCES[indicator.source].mode
-        measures = measured.get(indicator.code, {})
-        for org_id in orgs:
-            measure = measures.get(org_id)
-            points, breached = points_of(indicator, mode, measure)
-            per_org[org_id][indicator.code] = [
-                str(points),
-                measure.num if measure else 0,
-                measure.den if measure else 0,
-                "breached" if breached and indicator.veto else "",
-            ]
-    return per_org
-
-
-def standings(scheme: Scheme, per_org: dict[int, dict]) -> dict[int, tuple[Decimal, str, bool, int]]:
-    """Unit → (total, grade, vetoed, rank) from the leaf scores: a crossed red line caps the grade."""
-    bands = list(scheme.bands.order_by("order"))
-    totals = {
-        org_id: sum((Decimal(str(v[0])) for v in scores.values()), Decimal(0)).quantize(CENT)
-        for org_id, scores in per_org.items()
-    }
-    ranks = rank_all(totals)
-    out = {}
-    for org_id, scores in per_org.items():
-        vetoed = any(value[3] == "breached" for value in scores.values())
-        grade = grade_of(totals[org_id], vetoed, bands, scheme.veto_cap)
-        out[org_id] = (totals[org_id], grade, vetoed, ranks[org_id])
-    return out
-
-
-def _finish(run: Run, per_org: dict[int, dict]) -> None:
+def _finish(run: Run, per_org: dict[int, dict], standings: dict[int, Standing]) -> None:
     """Saves the run's results: each unit's leaf scores with its total, grade, veto and rank."""
     Result.objects.bulk_create(
         (
             Result(
                 run=run,
                 organization_id=org_id,
-                total=total,
-                grade=grade,
-                vetoed=vetoed,
-                rank=rank,
+                total=s.total,
+                grade=s.grade,
+                vetoed=s.vetoed,
+                rank=s.rank,
                 scores=per_org[org_id],
             )
-            for org_id, (total, grade, vetoed, rank) in standings(run.scheme, per_org).items()
+            for org_id, s in standings.items()
         ),
-        batch_size=500,
+        batch_size=1000,
     )
 
 
@@ -213,7 +135,7 @@ def run_compute(*, by, scheme: Scheme, since, until, note: str = "") -> Run:
     period, scope = Period(since, until), Scope(scheme.kind, scheme.issuer.path)
     leaves = [i for i in scheme.indicators.order_by("order") if i.source]
     orgs = list(assessed_units(scheme).values_list("id", flat=True))
-    per_org = unit_scores(leaves, orgs, *measure_leaves(leaves, period, scope))
+    per_org, standings = roll_up(scheme, leaves, orgs, *measure_leaves(leaves, period, scope))
     with transaction.atomic():
         number = (
             Run.objects.filter(scheme=scheme, since=since, until=until).aggregate(n=Max("number"))["n"] or 0
@@ -233,7 +155,7 @@ def run_compute(*, by, scheme: Scheme, since, until, note: str = "") -> Run:
             computed_by=by,
             note=(note or "").strip(),
         )
-        _finish(run, per_org)
+        _finish(run, per_org, standings)
         run.seconds = round(time.perf_counter() - started, 3)
         run.save(update_fields=["seconds"])
     data_changed()
@@ -303,15 +225,19 @@ def appeal_file(*, by, result: Result, indicator_code: str, text: str, uploads=(
         )
         for upload in uploads:
             attachment_add(upload=upload, user=by, subject=appeal)
-    from luoshi.core.notifications import notify
-
-    notify(
-        [run.published_by] if run.published_by else [],
-        title=_("Appeal: %(unit)s"),
-        body=_("%(unit)s appeals indicator %(code)s of the assessment."),
-        values={"unit": result.organization.name, "code": indicator_code},
-        url=appeal.get_absolute_url(),
-    )
+        # the office owes a decision: an obligation on its own unit (its notice reaches the unit's users)
+        appeal.obligation = engine.obligation_create(
+            kind=APPEAL_DECISION,
+            title=str(
+                _("Decide the appeal of %(unit)s on %(code)s")
+                % {"unit": result.organization.name, "code": indicator_code}
+            ),
+            organization=run.scheme.issuer,
+            due_date=timezone.localdate() + timedelta(days=APPEAL_DECISION_DAYS),
+            subject=appeal,
+            created_by=by,
+        )
+        appeal.save(update_fields=["obligation"])
     data_changed()
     return appeal
 
@@ -353,6 +279,8 @@ def appeal_decide(*, by, appeal: Appeal, upheld: bool, reason: str, new_points=N
         appeal.decided_at = timezone.now()
         appeal.reason = reason.strip()
         appeal.save()
+        if appeal.obligation_id:
+            engine.obligation_mark_done(obligation=appeal.obligation, user=by, note=appeal.reason)
     from luoshi.core.notifications import notify
 
     notify(
@@ -396,6 +324,6 @@ def _new_version(run: Run, appeal: Appeal, indicator: Indicator, points: Decimal
             old = scores[indicator.code]
             scores[indicator.code] = [str(points), old[1], old[2], "appeal"]
         per_org[result.organization_id] = scores
-    _finish(new, per_org)
+    _finish(new, per_org, standings_of(run.scheme, per_org))
     Run.objects.filter(pk=run.pk).update(status=RunStatus.SUPERSEDED)
     return new

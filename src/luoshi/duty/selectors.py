@@ -480,8 +480,10 @@ class Summary:
     reminders: int
 
 
-def work_summary(user, *, since: date, until: date) -> Summary:
-    """A period's figures from the records, for a sentence ready to paste into a report."""
+def work_summary(user, *, since: date, until: date, under: Organization | None = None) -> Summary:
+    """A period's figures from the records, for a sentence ready to paste into a report. With `under`, only
+    what reached that unit's subtree: its letters, the tasks assigned within it, their punctuality, the
+    reminders its units got."""
     copies = LetterCopy.objects.visible_to(user).filter(
         signed_at__date__gte=since, signed_at__date__lte=until
     )
@@ -492,8 +494,6 @@ def work_summary(user, *, since: date, until: date) -> Summary:
         created_at__date__lte=until,
     )
     assigned = Assignment.objects.visible_to(user).filter(root__in=top)
-    on_time = ledger_queryset(user, state="on_time", since=since, until=until)
-    late = ledger_queryset(user, state="late", since=since, until=until)
     reminders = Escalation.objects.filter(
         obligation__policy__kind__in=[TASK_ASSIGNMENT, LETTER_TARGET, LETTER_SIGNATURE],
         action__in=[StepAction.REMIND, StepAction.WARN],
@@ -501,6 +501,14 @@ def work_summary(user, *, since: date, until: date) -> Summary:
         created_at__date__lte=until,
         obligation__in=scoping_obligations(user),
     )
+    if under is not None:
+        within = subtree_q([under.path], field="organization__path")
+        copies = copies.filter(within)
+        assigned = assigned.filter(within)
+        top = top.filter(pk__in=assigned.values("root_id"))
+        reminders = reminders.filter(subtree_q([under.path], field="obligation__organization__path"))
+    on_time = ledger_queryset(user, state="on_time", since=since, until=until, under=under)
+    late = ledger_queryset(user, state="late", since=since, until=until, under=under)
     return Summary(
         since=since,
         until=until,

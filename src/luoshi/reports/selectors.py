@@ -278,7 +278,8 @@ def cockpit_figures(user, root: Organization, *, year: int, today: date) -> dict
     runs = latest_runs(user)
     tree = grade_tree(root, runs)
     children = list(Organization.objects.filter(parent=root).active().order_by("path"))
-    duty = work_summary(user, since=since, until=until)
+    duty = work_summary(user, since=since, until=until, under=root)
+    within = f"{period}&{urlencode({'under': root.pk})}"  # the ledger, narrowed to the unit's subtree
     supervision = supervision_figures(user, since=since, until=until, under=root)
     statistics = f"{reverse('accountability:statistics')}?{period}&{urlencode({'unit': root.pk})}"
     streets = obligations_per_unit(root, children, today)
@@ -298,10 +299,10 @@ def cockpit_figures(user, root: Organization, *, year: int, today: date) -> dict
             "links": {
                 "letters_signed": reverse("duty:letters"),
                 "tasks_issued": reverse("duty:plans"),
-                "assignments": f"{ledger}?{period}",
-                "on_time": f"{ledger}?state=on_time&{period}",
-                "late": f"{ledger}?state=late&{period}",
-                "reminders": f"{ledger}?state=reminded&{period}",
+                "assignments": f"{ledger}?{within}",
+                "on_time": f"{ledger}?state=on_time&{within}",
+                "late": f"{ledger}?state=late&{within}",
+                "reminders": f"{ledger}?state=reminded&{within}",
                 "summary": f"{reverse('duty:summary')}?{period}",
             },
         },
