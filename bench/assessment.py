@@ -251,6 +251,10 @@ def main() -> None:
             f"statements ×{row['ratio_statements_to_limit']}, whole roll-up ×{row['ratio_rollup_to_limit']} "
             f"(×{row['ratio_rollup_to_limit_with_load']} with the limit's load)  same results: {agree}"
         )
+    import resource
+
+    out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    log(f"peak memory of this process: {out['max_rss_mb']} MB")
     print(json.dumps(out))
 
 

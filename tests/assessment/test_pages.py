@@ -2,6 +2,7 @@
 explanation page; the files; bad input on the web keeps what was typed; the ranking's query count."""
 
 import io
+import re
 
 from django.core.cache import cache
 from django.db import connection
@@ -104,6 +105,57 @@ def test_entered_scores_all_or_nothing_on_the_web(world, login, scheme):
     from luoshi.assessment.models import ManualScore
 
     assert not ManualScore.objects.exists()
+
+
+def test_entered_scores_round_trip_through_a_sheet(world, login, scheme):
+    """Download the sheet, fill it in, upload: a refused row saves nothing and is named by its number; the
+    corrected sheet saves every row; the file is kept with its SHA-256."""
+    from openpyxl import load_workbook
+
+    from luoshi.assessment.models import ManualScore
+    from luoshi.core.models import Attachment
+
+    officer = login(world.users["org_officer"])
+    url = f"/assessment/schemes/{scheme.pk}/manual/D/"
+    sheet = officer.get(url + "sheet/")
+    assert sheet.status_code == 200
+    wb = load_workbook(io.BytesIO(sheet.content))
+    ws = wb.active
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    assert [c.value for c in ws[1]][:4] == ["组织代码", "单位名称", "分值", "理由"]
+    assert set(rows) == {world.b1.code, world.b2.code, world.b3.code}
+    rows[world.b1.code][2].value, rows[world.b1.code][3].value = 18, "述职评议会 23 票"
+    rows[world.b2.code][2].value, rows[world.b2.code][3].value = 30, "超出分值"
+    rows[world.b3.code][2].value = 15  # no reason
+    ws.append(["NOPE", "不存在的支部", 10, "代码写错"])
+
+    def upload(workbook):
+        out = io.BytesIO()
+        workbook.save(out)
+        out.seek(0)
+        out.name = "评议.xlsx"
+        return officer.post(url, {"sheet": out})
+
+    refused = upload(wb)
+    assert refused.status_code == 400 and not ManualScore.objects.exists()
+    table = refused.content.decode().split('id="sheet-errors"')[1].split("</table>")[0]
+    numbers = sorted(int(n) for n in re.findall(r"<tr><td>(\d+)</td>", table))
+    b2_row, b3_row = rows[world.b2.code][0].row, rows[world.b3.code][0].row
+    assert numbers == sorted([b2_row, b3_row, ws.max_row]) and "NOPE" in table
+    rows[world.b2.code][2].value = 20
+    rows[world.b3.code][3].value = "民主测评 良好"
+    ws.delete_rows(ws.max_row)
+    saved = upload(wb)
+    assert saved.status_code == 302
+    points = dict(ManualScore.objects.values_list("organization__code", "points"))
+    assert {k: float(v) for k, v in points.items()} == {
+        world.b1.code: 18,
+        world.b2.code: 20,
+        world.b3.code: 15,
+    }
+    assert Attachment.objects.filter(filename="评议.xlsx").count() == 2  # both uploads kept, refused or not
+    not_a_sheet = officer.post(url, {"sheet": io.BytesIO(b"not a workbook")})
+    assert not_a_sheet.status_code == 400 and "Excel" in not_a_sheet.content.decode()
 
 
 def test_ranking_page_queries_do_not_grow_with_the_units(world, login, scheme, example):

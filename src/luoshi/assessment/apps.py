@@ -12,3 +12,4 @@ class AssessmentConfig(AppConfig):
         from luoshi.core.attachments import register_subject
 
         register_subject("assessment.appeal", selectors.appeal_get_visible)
+        register_subject("assessment.scheme", selectors.scheme_get_visible)

@@ -84,6 +84,34 @@ def manual_score_set(
     return score
 
 
+def manual_scores_set(*, by, indicator: Indicator, entries: list[tuple]) -> dict:
+    """Many entered scores at once, all or none: `entries` are (key, organization, points, reason), key naming
+    the row to the user (a unit's id on the page, a row number in a sheet). Returns {key: message} for the rows
+    refused; when there is any, nothing is saved. A row whose points and reason are what is saved already is
+    left alone (its history gets no empty change)."""
+    entered = {m.organization_id: m for m in ManualScore.objects.filter(indicator=indicator)}
+    errors = {}
+    with transaction.atomic():
+        for key, organization, points, reason in entries:
+            old = entered.get(organization.pk) if organization else None
+            points, reason = str(points if points is not None else "").strip(), (reason or "").strip()
+            if old and str(old.points) == points and old.reason == reason:
+                continue
+            if not points and old is None:
+                continue  # a unit left empty on the page
+            try:
+                if organization is None:
+                    raise ServiceError(_("No unit of this scheme has this code."))
+                manual_score_set(
+                    by=by, indicator=indicator, organization=organization, points=points or "x", reason=reason
+                )
+            except ServiceError as exc:
+                errors[key] = exc.message
+        if errors:
+            transaction.set_rollback(True)
+    return errors
+
+
 # --- the arithmetic -----------------------------------------------------------------------------------------
 
 

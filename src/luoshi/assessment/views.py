@@ -6,16 +6,15 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import ASSESSMENT_MANAGE
-from luoshi.assessment import documents, selectors, services
+from luoshi.assessment import documents, excel, selectors, services
 from luoshi.assessment.eligibility import verdicts
 from luoshi.assessment.models import MANUAL, Appeal, AppealStatus, Disclosure, ManualScore, RunStatus
 from luoshi.assessment.schemes import SchemeRefused, shipped_schemes
@@ -169,51 +168,52 @@ def manual(request, pk, code):
         raise Http404
     units = list(services.assessed_units(item).order_by("path"))
     entered = {m.organization_id: m for m in ManualScore.objects.filter(indicator=indicator)}
-    rows, errors = [], {}
+    rows, errors, sheet_errors = [], {}, []
     for unit in units:
         m = entered.get(unit.pk)
         points = request.POST.get(f"points-{unit.pk}", "" if m is None else str(m.points))
         reason = request.POST.get(f"reason-{unit.pk}", "" if m is None else m.reason)
         rows.append({"unit": unit, "points": points, "reason": reason})
-    if request.method == "POST":
+    if request.method == "POST" and request.FILES.get("sheet"):
         try:
-            with transaction.atomic():
-                for row in rows:
-                    unit = row["unit"]
-                    if row["points"].strip() == "" and unit.pk not in entered:
-                        continue
-                    old = entered.get(unit.pk)
-                    if (
-                        old
-                        and str(old.points) == row["points"].strip()
-                        and old.reason == row["reason"].strip()
-                    ):
-                        continue
-                    try:
-                        services.manual_score_set(
-                            by=request.user,
-                            indicator=indicator,
-                            organization=unit,
-                            points=row["points"].strip() or "x",
-                            reason=row["reason"],
-                        )
-                    except ServiceError as exc:
-                        errors[unit.pk] = exc.message
-                if errors:
-                    raise ServiceError(gettext("Nothing was saved: correct the rows marked."))
+            sheet_errors = excel.manual_scores_import(request.user, item, indicator, request.FILES["sheet"])
         except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
+            sheet_errors = [(0, "", exc.message)]
+        if not sheet_errors:
             messages.success(request, gettext("The entered scores were saved."))
             return redirect(item)
+        messages.error(
+            request, gettext("Nothing was saved: correct the rows listed and upload the sheet again.")
+        )
+    elif request.method == "POST":
+        errors = services.manual_scores_set(
+            by=request.user,
+            indicator=indicator,
+            entries=[(r["unit"].pk, r["unit"], r["points"], r["reason"]) for r in rows],
+        )
+        if not errors:
+            messages.success(request, gettext("The entered scores were saved."))
+            return redirect(item)
+        messages.error(request, gettext("Nothing was saved: correct the rows marked."))
     for row in rows:
         row["error"] = errors.get(row["unit"].pk)
     return render(
         request,
         "assessment/manual.html",
-        {"scheme": item, "indicator": indicator, "rows": rows},
-        status=400 if errors else 200,
+        {"scheme": item, "indicator": indicator, "rows": rows, "sheet_errors": sheet_errors},
+        status=400 if errors or sheet_errors else 200,
     )
+
+
+@login_required
+def manual_sheet(request, pk, code):
+    """The entered scores as a sheet to fill in: every unit of the scheme with its code and current entry."""
+    item = selectors.scheme_get_visible(request.user, pk)
+    if not services.can_manage(request.user, item):
+        raise Http404
+    indicator = get_object_or_404(item.indicators.filter(source=MANUAL), code=code)
+    content = excel.manual_scores_xlsx(item, indicator)
+    return office_file_response(content, f"{item.name}-{indicator.code}-{indicator.name}.xlsx")
 
 
 class PublishForm(forms.Form):
