@@ -45,6 +45,7 @@ format: $(STAMP)
 bench: install
 	$(BIN)/python bench/run.py --part all
 	$(BIN)/python bench/assessment.py
+	$(BIN)/python bench/members.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/queue.sqlite3*

@@ -25,11 +25,14 @@ from luoshi.inspections.api import (
     StandardViewSet,
     VisitViewSet,
 )
+from luoshi.members.api import MemberImportViewSet, MemberViewSet
 from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
 from luoshi.sites.api import CenterViewSet, MilestoneViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="org")
+router.register("members/imports", MemberImportViewSet, basename="member-import")
+router.register("members", MemberViewSet, basename="member")
 router.register("positions", PositionViewSet, basename="position")
 router.register("obligations", ObligationViewSet, basename="obligation")
 router.register("escalations", EscalationViewSet, basename="escalation")

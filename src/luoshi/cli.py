@@ -215,6 +215,69 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_import_members(args) -> int:
+    """Check a member sheet (Excel or CSV) row by row and, with --commit, import it all or nothing."""
+    _setup()
+    from pathlib import Path
+
+    from django.core.files import File
+
+    from luoshi.accounts.models import User
+    from luoshi.core.errors import ServiceError
+    from luoshi.members import services
+    from luoshi.members.models import ImportStatus
+    from luoshi.orgs.models import Organization
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"luoshi: no file {path}", file=sys.stderr)
+        return 2
+    into = (
+        Organization.objects.filter(code=args.into).first()
+        if args.into
+        else Organization.objects.filter(parent=None).order_by("pk").first()
+    )
+    if into is None:
+        print("luoshi: no such organization (--into takes an organization code)", file=sys.stderr)
+        return 2
+    user = (
+        User.objects.filter(username=args.user).first()
+        if args.user
+        else User.objects.filter(grants__role__code="district_admin", grants__organization=into).first()
+    )
+    if user is None:
+        print("luoshi: name the importing user with --user", file=sys.stderr)
+        return 2
+    try:
+        with open(path, "rb") as stream:
+            job = services.import_start(
+                by=user, organization=into, upload=File(stream, name=path.name), queue=False
+            )
+        job = services.import_check(job.pk)
+        for row, problems in sorted(job.errors.items(), key=lambda kv: int(kv[0])):
+            for problem in problems:
+                print(f"{path.name}:{row}: {problem}" if row != "0" else f"{path.name}: {problem}")
+        print(
+            f"{job.valid_rows} correct rows, {job.error_rows} with errors; importing would add "
+            f"{job.created_count}, change {job.updated_count}, leave {job.unchanged_count} unchanged."
+        )
+        if job.status != ImportStatus.CHECKED:
+            print("Nothing imported.")
+            return 1
+        if not args.commit:
+            print("Nothing imported yet: run again with --commit.")
+            return 0
+        job = services.import_commit(by=user, job=job, queue=False)
+    except ServiceError as exc:
+        print(f"luoshi: {exc.message}", file=sys.stderr)
+        return 2
+    print(
+        f"Imported as {user.username}: {job.created_count} new, {job.updated_count} changed, "
+        f"{job.unchanged_count} unchanged."
+    )
+    return 0 if job.status == ImportStatus.COMMITTED else 1
+
+
 def cmd_manage(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -269,6 +332,16 @@ def main(argv=None) -> int:
     code.add_argument("username")
     code.set_defaults(func=cmd_totp_code)
 
+    members = sub.add_parser(
+        "import-members", help="check a member sheet (.xlsx or .csv) and, with --commit, import it"
+    )
+    members.add_argument("file")
+    members.add_argument("--commit", action="store_true", help="import it if every row is correct")
+    members.add_argument("--into", help="organization code of the register (default: the root)")
+    members.add_argument(
+        "--user", help="the importing user, recorded in the history (default: the root's administrator)"
+    )
+    members.set_defaults(func=cmd_import_members)
     manage = sub.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

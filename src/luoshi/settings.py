@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "luoshi.accountability",
     "luoshi.sites",
     "luoshi.assessment",
+    "luoshi.members",
     "luoshi.reports",
     "luoshi.demo",
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accountability/", include("luoshi.accountability.urls")),
     path("centers/", include("luoshi.sites.urls")),
     path("assessment/", include("luoshi.assessment.urls")),
+    path("members/", include("luoshi.members.urls")),
     path("cockpit/", include("luoshi.reports.urls")),
     path("api/", include("luoshi.api_urls")),
 ]

@@ -20,6 +20,9 @@ AUDIT_VIEW = "audit.view"
 INSPECTIONS_CONDUCT = "inspections.conduct"
 POLICIES_EDIT = "policies.edit"
 ASSESSMENT_MANAGE = "assessment.manage"
+MEMBERS_VIEW = "members.view"
+MEMBERS_MANAGE = "members.manage"
+MEMBERS_SENSITIVE = "members.sensitive"
 
 ALL = {
     ORGS_VIEW: _("See organizations"),
@@ -34,6 +37,9 @@ ALL = {
     INSPECTIONS_CONDUCT: _("Conduct inspections"),
     POLICIES_EDIT: _("Edit the escalation ladders"),
     ASSESSMENT_MANAGE: _("Run assessments, publish results and decide appeals"),
+    MEMBERS_VIEW: _("See the member register (national ID and phone masked)"),
+    MEMBERS_MANAGE: _("Edit and import member records"),
+    MEMBERS_SENSITIVE: _("See members' full national ID and phone (every read is logged)"),
 }
 
 _READ = [ORGS_VIEW, OBLIGATIONS_VIEW]
@@ -42,16 +48,25 @@ _OFFICE = _READ + [OBLIGATIONS_CREATE, OBLIGATIONS_WAIVE, OBLIGATIONS_CONFIRM, A
 # code: (name, permissions, requires two-factor)
 BUILTIN_ROLES = {
     "district_admin": (_("District administrator"), list(ALL), True),
-    "org_officer": (_("Organization officer"), _OFFICE + [ORGS_MANAGE, ASSESSMENT_MANAGE], False),
-    "discipline_officer": (_("Discipline officer"), _OFFICE, True),
+    "org_officer": (
+        _("Organization officer"),
+        _OFFICE + [ORGS_MANAGE, ASSESSMENT_MANAGE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE],
+        False,
+    ),
+    "discipline_officer": (_("Discipline officer"), _OFFICE + [MEMBERS_VIEW], True),
     "publicity_officer": (_("Publicity officer"), _READ + [OBLIGATIONS_CREATE], False),
     "street_secretary": (
         _("Street secretary"),
-        _READ + [OBLIGATIONS_CREATE, OBLIGATIONS_COMPLETE, OBLIGATIONS_WAIVE, AUDIT_VIEW],
+        _READ + [OBLIGATIONS_CREATE, OBLIGATIONS_COMPLETE, OBLIGATIONS_WAIVE, AUDIT_VIEW, MEMBERS_VIEW],
         False,
     ),
-    "branch_secretary": (_("Branch secretary"), _READ + [OBLIGATIONS_COMPLETE], False),
+    # a branch keeps its own members' records and needs their phones to reach them
+    "branch_secretary": (
+        _("Branch secretary"),
+        _READ + [OBLIGATIONS_COMPLETE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE],
+        False,
+    ),
     "inspector": (_("Inspector"), _READ + [INSPECTIONS_CONDUCT], False),
     "member": (_("Member"), [ORGS_VIEW], False),
-    "auditor": (_("Auditor (read-only)"), _READ + [AUDIT_VIEW], False),
+    "auditor": (_("Auditor (read-only)"), _READ + [AUDIT_VIEW, MEMBERS_VIEW], False),
 }

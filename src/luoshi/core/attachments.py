@@ -46,15 +46,18 @@ def detect_type(head: bytes) -> str | None:
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        # A cut in the middle of a multi-byte character at the end of the sample is still text.
-        try:
-            head[:-3].decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return "text/plain" if b"\x00" not in head else None
+    if b"\x00" in head:
+        return None
+    # UTF-8, or GB18030 (GBK) as Excel saves a CSV on Chinese Windows; a cut in the middle of a multi-byte
+    # character at the end of the sample is still text
+    for encoding in ("utf-8", "gb18030"):
+        for cut in (0, 1, 2, 3):
+            try:
+                head[: len(head) - cut].decode(encoding)
+                return "text/plain"
+            except UnicodeDecodeError:
+                continue
+    return None
 
 
 def attachment_add(*, upload, user, subject=None) -> Attachment:

@@ -9,6 +9,7 @@ class Version:
     who: object
     kind: str  # created / changed / removed
     changes: list  # (field label, old, new)
+    reason: str = ""  # the change reason recorded with it (e.g. the import it came from)
 
 
 def _shown(model, field_name):
@@ -44,9 +45,11 @@ def _related_names(raw_changes) -> dict:
     return names
 
 
-def versions_of(record) -> list[Version]:
+def versions_of(record, mask: dict | None = None) -> list[Version]:
     """Every version, newest first, each with its changes against the one before. A fixed number of
-    queries whatever the number of versions."""
+    queries whatever the number of versions. `mask` maps a field name to a function that hides its values
+    (a national ID shown as 110105********123X to a reader without the right to it)."""
+    mask = mask or {}
     rows = list(record.history.all().select_related("history_user").order_by("-history_date", "-history_id"))
     raw = []
     for index, row in enumerate(rows):
@@ -56,7 +59,11 @@ def versions_of(record) -> list[Version]:
             for change in row.diff_against(older).changes:
                 field = _shown(type(record), change.field)
                 if field is not None:
-                    changes.append((field, change.old, change.new))
+                    hide = mask.get(change.field)
+                    old, new = (
+                        (change.old, change.new) if hide is None else (hide(change.old), hide(change.new))
+                    )
+                    changes.append((field, old, new))
         raw.append((row, changes))
     names = _related_names(change for _row, changes in raw for change in changes)
     versions = []
@@ -65,7 +72,15 @@ def versions_of(record) -> list[Version]:
             (f.verbose_name, _display(f, old, names), _display(f, new, names)) for f, old, new in changes
         ]
         kind = {"+": "created", "~": "changed", "-": "removed"}[row.history_type]
-        versions.append(Version(when=row.history_date, who=row.history_user, kind=kind, changes=shown))
+        versions.append(
+            Version(
+                when=row.history_date,
+                who=row.history_user,
+                kind=kind,
+                changes=shown,
+                reason=getattr(row, "history_change_reason", "") or "",
+            )
+        )
     return versions
 
 

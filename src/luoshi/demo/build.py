@@ -123,6 +123,9 @@ class Builder:
             from luoshi.assessment import demo as assessment_demo
 
             assessment_demo.build(self, levels, personas)
+            from luoshi.members import demo as members_demo
+
+            members_demo.build(self, levels, personas)
         refresh_statistics(full=True)  # a bulk load: give the planner statistics now
         return personas
 

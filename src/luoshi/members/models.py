@@ -1,0 +1,173 @@
+"""The member register (党员名册): one record per member, every change kept with who and when, and the imports
+that load it from the sheets offices keep today."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from luoshi.core.models import NoDeleteModel, NoDeleteQuerySet
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Category(models.TextChoices):
+    FULL = "full", _("Full member (正式党员)")
+    PROBATIONARY = "probationary", _("Probationary member (预备党员)")
+
+
+class MemberQuerySet(NoDeleteQuerySet):
+    def active(self):
+        return self.filter(archived_at=None)
+
+    def visible_to(self, user):
+        """The one scoping function of the register: members kept by an organization under a grant of
+        members.view."""
+        from luoshi.accounts.permissions import MEMBERS_VIEW
+        from luoshi.accounts.scoping import scope_q
+
+        return self.filter(scope_q(user, MEMBERS_VIEW, field="organization__path"))
+
+
+class Member(NoDeleteModel):
+    """党员 — one member as the national member system records them. A record is never deleted: a member who
+    leaves is archived with the reason (history keeps every earlier value)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    initials = models.CharField(_("pinyin initials"), max_length=30, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20)
+    national_id = models.CharField(_("national ID"), max_length=18)
+    birth_date = models.DateField(_("birth date"))
+    education = models.CharField(_("education"), max_length=20, blank=True)
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    joined_on = models.DateField(_("joined the Party on"))
+    full_on = models.DateField(_("full member since"), null=True, blank=True)
+    post = models.CharField(_("post"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    residence = models.CharField(_("residence"), max_length=200, blank=True)
+    mobile = models.BooleanField(_("mobile member (流动党员)"), default=False)
+    lost_contact = models.BooleanField(_("lost contact (失联)"), default=False)
+    lost_contact_since = models.DateField(_("lost contact since"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_reason = models.CharField(_("reason for leaving the register"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["organization_id", "initials", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id"],
+                condition=Q(archived_at=None),
+                name="one_active_member_per_national_id",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "archived_at"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("members:member", args=[self.pk])
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be checked")
+    CHECKING = "checking", _("Being checked")
+    CHECKED = "checked", _("Checked")
+    REFUSED = "refused", _("Refused")
+    COMMITTING = "committing", _("Being imported")
+    COMMITTED = "committed", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class MemberImportQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user):
+        from luoshi.accounts.permissions import MEMBERS_MANAGE
+        from luoshi.accounts.scoping import scope_q
+
+        return self.filter(scope_q(user, MEMBERS_MANAGE, field="organization__path"))
+
+
+class MemberImport(NoDeleteModel):
+    """导入 — one uploaded file (Excel or CSV) into the register of `organization`'s subtree: checked in the
+    background row by row, shown as a preview, then committed all or nothing. The file is kept (SHA-256)."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("into the register of"),
+    )
+    filename = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default="queued")
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    checked_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # {row number: [messages]} for the refused rows; the file-level problem (unreadable, headers) under "0"
+    errors = models.JSONField(default=dict, blank=True)
+    # what committing did: new, changed, unchanged members
+    created_count = models.PositiveIntegerField(_("new members"), default=0)
+    updated_count = models.PositiveIntegerField(_("members changed"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("members unchanged"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the heartbeat: a job silent too long is run again
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    committed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["checked_rows", "updated_at"])
+
+    objects = MemberImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename
+
+    def get_absolute_url(self):
+        return reverse("members:import", args=[self.pk])
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.checked_rows / self.total_rows) if self.total_rows else 0
+
+
+class SensitiveRead(models.Model):
+    """Every read of a member's full national ID and phone: who, when, whose, and through what (page or API).
+    Append-only."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["member", "at"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.member} · {self.at:%Y-%m-%d %H:%M}"
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("the log of sensitive reads is append-only")

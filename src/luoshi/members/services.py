@@ -1,0 +1,366 @@
+"""Writes of the register: a member's record changed by hand, and imports — a file checked in the background
+row by row, then committed all or nothing, matched to the register by national ID (the same file twice changes
+nothing)."""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from luoshi.accounts import scoping
+from luoshi.accounts.permissions import MEMBERS_MANAGE
+from luoshi.core.cache import data_changed
+from luoshi.core.errors import NotPermitted, ServiceError
+from luoshi.members.models import ImportStatus, Member, MemberImport, SensitiveRead
+from luoshi.members.obligations import full_membership_sync
+from luoshi.members.tabular import FileRefused, read_rows
+from luoshi.members.validation import HEADERS, OrgRef, check_row
+from luoshi.orgs.models import Organization
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 100_000  # per file: a province imports city by city
+PROGRESS_EVERY = 2_000  # rows between two progress updates
+STALE = timedelta(minutes=3)  # a job without progress for this long died with its worker: run it again
+FIELDS = [
+    "name",
+    "sex",
+    "ethnicity",
+    "national_id",
+    "birth_date",
+    "education",
+    "category",
+    "organization_id",
+    "joined_on",
+    "full_on",
+    "post",
+    "phone",
+    "residence",
+    "mobile",
+    "lost_contact",
+    "lost_contact_since",
+]
+
+
+def initials_of(name: str) -> str:
+    """The first letters of a name's pinyin, for search: 张伟 → zw, 欧阳娜娜 → oynn."""
+    return "".join(p[:1] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()[:30]
+
+
+# --- imports ------------------------------------------------------------------------------------------------
+
+
+def import_start(*, by, organization: Organization, upload, queue: bool = True) -> MemberImport:
+    """Keep the file (SHA-256) and queue its check (`queue=False`: the caller runs `import_check` itself, as
+    the CLI does). Refused at once: no right to the register there, a file too large or of another type.
+    Everything else about the file is the check's to say, row by row."""
+    from luoshi.core.attachments import attachment_add
+
+    if not scoping.has_perm_on(by, MEMBERS_MANAGE, organization.path):
+        raise NotPermitted()
+    with transaction.atomic():
+        job = MemberImport.objects.create(
+            organization=organization, filename=upload.name[:200], sha256="", created_by=by
+        )
+        attachment = attachment_add(upload=upload, user=by, subject=job)
+        job.sha256 = attachment.blob.sha256
+        job.save(update_fields=["sha256"])
+    if queue:
+        from luoshi.members import tasks
+
+        transaction.on_commit(lambda: tasks.import_check_task(job.pk))
+    return job
+
+
+def _organizations(job: MemberImport) -> dict[str, OrgRef]:
+    rows = (
+        Organization.objects.subtree(job.organization.path)
+        .active()
+        .values_list("code", "id", "holds_members")
+    )
+    return {code: OrgRef(pk, holds) for code, pk, holds in rows}
+
+
+def _read(job: MemberImport, *, progress: bool):
+    """Every row of the job's file checked: (clean rows, {row number: messages}). Progress is written as it
+    goes; a file-level problem (unreadable, headers, too large, too many rows) is row "0"."""
+    from luoshi.core.attachments import blob_path
+
+    today = timezone.localdate()
+    organizations = _organizations(job)
+    clean, errors, seen = [], {}, {}
+    try:
+        with open(blob_path(job.sha256), "rb") as stream:
+            header, rows = read_rows(stream, job.filename, max_rows=MAX_ROWS)
+            for checked, (number, cells) in enumerate(rows, start=1):
+                values, problems = check_row(cells, organizations=organizations, today=today)
+                if values is not None:
+                    first = seen.setdefault(values["national_id"], number)
+                    if first != number:
+                        problems = [
+                            _("%(column)s: the same national ID as row %(row)d.")
+                            % {"column": HEADERS[3], "row": first}
+                        ]
+                        values = None
+                if values is None:
+                    errors[str(number)] = problems
+                else:
+                    values["_row"] = number
+                    clean.append(values)
+                if progress and checked % PROGRESS_EVERY == 0:
+                    MemberImport.objects.filter(pk=job.pk).update(
+                        checked_rows=checked, updated_at=timezone.now()
+                    )
+    except FileRefused as refused:
+        return [], {"0": [refused.message]}
+    if not clean and not errors:
+        errors["0"] = [_("The file has no member rows.")]
+    return clean, errors
+
+
+def import_check(job_id: int) -> MemberImport:
+    """The background check: every row, every problem; CHECKED when the file can be committed, REFUSED
+    otherwise (the error sheet says what to fix). Running it again gives the same answer."""
+    job = MemberImport.objects.select_related("organization").get(pk=job_id)
+    if job.status not in (ImportStatus.QUEUED, ImportStatus.CHECKING):
+        return job
+    from luoshi.core.attachments import blob_path
+    from luoshi.members.tabular import count_rows
+
+    try:
+        with open(blob_path(job.sha256), "rb") as stream:
+            total = count_rows(stream, job.filename)
+    except FileRefused:
+        total = 0
+    MemberImport.objects.filter(pk=job.pk).update(
+        status=ImportStatus.CHECKING, total_rows=total, checked_rows=0, updated_at=timezone.now()
+    )
+    clean, errors = _read(job, progress=True)
+    job.refresh_from_db()
+    job.status = ImportStatus.REFUSED if errors else ImportStatus.CHECKED
+    job.errors = errors
+    job.valid_rows = len(clean)
+    job.error_rows = len([k for k in errors if k != "0"])
+    job.total_rows = job.checked_rows = len(clean) + job.error_rows
+    job.created_count, job.updated_count, job.unchanged_count = _changes(clean)
+    job.save()
+    return job
+
+
+def _changes(clean: list[dict]) -> tuple[int, int, int]:
+    """How many rows are new members, change a member, or change nothing."""
+    existing = _existing([row["national_id"] for row in clean])
+    new = changed = 0
+    for row in clean:
+        member = existing.get(row["national_id"])
+        if member is None:
+            new += 1
+        elif any(getattr(member, f) != row[f] for f in FIELDS):
+            changed += 1
+    return new, changed, len(clean) - new - changed
+
+
+def _existing(national_ids: list[str]) -> dict[str, Member]:
+    out = {}
+    for start in range(0, len(national_ids), 900):  # SQLite's limit on parameters
+        for member in Member.objects.active().filter(national_id__in=national_ids[start : start + 900]):
+            out[member.national_id] = member
+    return out
+
+
+def import_commit(*, by, job: MemberImport, queue: bool = True) -> MemberImport:
+    """Import a checked file, all or nothing. The file is read and checked again inside the transaction (the
+    tree may have changed since); any problem now refuses it whole. Committing twice changes nothing."""
+    if not scoping.has_perm_on(by, MEMBERS_MANAGE, job.organization.path):
+        raise NotPermitted()
+    with transaction.atomic():
+        job = MemberImport.objects.select_for_update().select_related("organization").get(pk=job.pk)
+        if job.status == ImportStatus.COMMITTED:
+            return job
+        if job.status not in (ImportStatus.CHECKED, ImportStatus.COMMITTING):
+            raise ServiceError(_("Only a checked file without errors can be imported."))
+        job.status = ImportStatus.COMMITTING
+        job.committed_by = by
+        job.save(update_fields=["status", "committed_by", "updated_at"])
+    if not queue:
+        return import_apply(job.pk)
+    from luoshi.members import tasks
+
+    tasks.import_commit_task(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_apply(job_id: int) -> MemberImport:
+    """The commit itself (a background task): one transaction; a worker killed in the middle leaves nothing,
+    and the job, still COMMITTING, is run again by `imports_resume`."""
+    job = MemberImport.objects.select_related("organization", "committed_by").get(pk=job_id)
+    if job.status != ImportStatus.COMMITTING:
+        return job
+    clean, errors = _read(job, progress=False)
+    if errors:
+        MemberImport.objects.filter(pk=job.pk).update(
+            status=ImportStatus.REFUSED, errors=errors, error_rows=len([k for k in errors if k != "0"])
+        )
+        job.refresh_from_db()
+        return job
+    by = job.committed_by
+    reason = _("Import %(file)s") % {"file": job.filename}
+    with transaction.atomic():
+        existing = _existing([row["national_id"] for row in clean])
+        new, changed = [], []
+        for row in clean:
+            member = existing.get(row["national_id"])
+            if member is None:
+                new.append(Member(**{f: row[f] for f in FIELDS}, initials=initials_of(row["name"])))
+            elif any(getattr(member, f) != row[f] for f in FIELDS):
+                for f in FIELDS:
+                    setattr(member, f, row[f])
+                member.initials = initials_of(member.name)
+                member.updated_at = timezone.now()
+                changed.append(member)
+        if new:
+            bulk_create_with_history(
+                new, Member, batch_size=2000, default_user=by, default_change_reason=reason
+            )
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Member,
+                FIELDS + ["initials", "updated_at"],
+                batch_size=2000,
+                default_user=by,
+                default_change_reason=reason,
+            )
+        job.status = ImportStatus.COMMITTED
+        job.committed_at = timezone.now()
+        job.created_count, job.updated_count = len(new), len(changed)
+        job.unchanged_count = len(clean) - len(new) - len(changed)
+        job.save()
+        full_membership_sync()
+    data_changed()
+    return job
+
+
+def imports_resume(now=None) -> int:
+    """Jobs whose worker died (no progress for STALE) are queued again; returns how many."""
+    from luoshi.members import tasks
+
+    now = now or timezone.now()
+    stale = MemberImport.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.COMMITTING],
+        updated_at__lt=now - STALE,
+    )
+    count = 0
+    for job in stale:
+        MemberImport.objects.filter(pk=job.pk).update(updated_at=now)
+        if job.status == ImportStatus.COMMITTING:
+            tasks.import_commit_task(job.pk)
+        else:
+            MemberImport.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+            tasks.import_check_task(job.pk)
+        count += 1
+    return count
+
+
+# --- one member ---------------------------------------------------------------------------------------------
+
+
+def member_update(*, by, member: Member, values: dict, reason: str = "") -> Member:
+    """A correction by hand, through the same checks as an import row; kept in the member's history."""
+    if not scoping.has_perm_on(by, MEMBERS_MANAGE, member.organization.path):
+        raise NotPermitted()
+    changed = [f for f in FIELDS if f in values and getattr(member, f) != values[f]]
+    if not changed:
+        return member
+    for f in changed:
+        setattr(member, f, values[f])
+    member.initials = initials_of(member.name)
+    member._change_reason = reason or _("Corrected by hand")
+    member.save()
+    if "category" in changed:
+        full_membership_sync()
+    data_changed()
+    return member
+
+
+def sensitive_read(*, by, member: Member, via: str = "page") -> tuple[str, str]:
+    """The full national ID and phone, for a user entitled to them; the read is logged."""
+    from luoshi.members.selectors import can_see_sensitive
+
+    if not can_see_sensitive(by, member):
+        raise NotPermitted()
+    SensitiveRead.objects.create(user=by, member=member, via=via)
+    return member.national_id, member.phone
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+
+def error_sheet_of(job: MemberImport) -> bytes:
+    """The job's refused rows, as given, with an error column: fixed in Excel, the sheet is uploaded again."""
+    from luoshi.core.attachments import blob_path
+    from luoshi.members.tabular import error_sheet
+
+    wanted = {int(row): messages for row, messages in job.errors.items() if row != "0"}
+    rows = []
+    with open(blob_path(job.sha256), "rb") as stream:
+        header, cells_of = read_rows(stream, job.filename, max_rows=MAX_ROWS)
+        for number, cells in cells_of:
+            if number in wanted:
+                rows.append((number, cells, wanted[number]))
+    return error_sheet(header[: len(HEADERS)], rows)
+
+
+def template_xlsx() -> bytes:
+    """The import template: the 16 columns in the national system's order, the ID column as text, lists for
+    the fixed columns, and a sheet of instructions."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "党员信息"
+    ws.append(HEADERS)
+    widths = [10, 6, 8, 22, 12, 12, 10, 18, 12, 12, 16, 14, 30, 12, 10, 12]
+    for n, (cell, width) in enumerate(zip(ws[1], widths, strict=True), start=1):
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F2DCDB")
+        letter = get_column_letter(n)
+        ws.column_dimensions[letter].width = width
+        if HEADERS[n - 1] in ("公民身份号码", "所在党组织代码", "手机号码"):
+            for row in range(2, 2002):
+                ws[f"{letter}{row}"].number_format = "@"  # text: Excel would round an 18-digit number
+    lists = {"性别": "男,女", "人员类别": "正式党员,预备党员", "是否流动党员": "是,否", "是否失联": "是,否"}
+    for name, choices in lists.items():
+        letter = get_column_letter(HEADERS.index(name) + 1)
+        rule = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
+        rule.add(f"{letter}2:{letter}100001")
+        ws.add_data_validation(rule)
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("填写说明")
+    for line in (
+        ["列", "说明"],
+        ["公民身份号码", "18位，最后一位可为X；请以文本格式填写。出生日期、性别须与身份号码一致。"],
+        [
+            "日期",
+            "出生日期、入党日期、转正日期、失联日期可写作 2020-01-05、2020/1/5、2020年1月5日，或使用 Excel 日期格式。",
+        ],
+        ["人员类别", "正式党员须填转正日期（入党满一年后）；预备党员转正日期留空。"],
+        ["所在党组织代码", "党员所在党支部的组织代码（在“党组织”页面可查）。"],
+        ["是否流动党员、是否失联", "填“是”或“否”，空白视为“否”；失联的须填失联日期。"],
+        ["重复导入", "按公民身份号码匹配：已在名册中的党员更新其信息，相同的文件再次导入不会产生任何变化。"],
+    ):
+        notes.append(line)
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["B"].width = 90
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

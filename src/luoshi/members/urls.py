@@ -1,0 +1,16 @@
+from django.urls import path
+
+from luoshi.members import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.member, name="member"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/template.xlsx", views.template, name="template"),
+    path("imports/<int:pk>/", views.import_detail, name="import"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("imports/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
+]

@@ -1,0 +1,194 @@
+"""Pages of the register: the list and its search, a member with the history, imports (upload, progress,
+preview, commit, the error sheet)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from luoshi.core.documents import office_file_response
+from luoshi.core.errors import NotPermitted, ServiceError
+from luoshi.core.history import versions_of
+from luoshi.members import selectors, services
+from luoshi.members.models import Category, ImportStatus
+from luoshi.orgs.forms import pick_organization
+from luoshi.orgs.selectors import organization_get_visible, organization_roots_visible
+
+PAGE = 50
+
+
+@login_required
+def index(request):
+    if not selectors.can_view(request.user):
+        raise Http404
+    under = organization_get_visible(request.user, request.GET["org"]) if request.GET.get("org") else None
+    search = request.GET.get("q", "")
+    qs = selectors.member_list(
+        request.user,
+        search=search,
+        under=under,
+        category=request.GET.get("category", ""),
+        flag=request.GET.get("flag", ""),
+    )
+    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    for m in page.object_list:
+        m.national_id_shown = selectors.mask_id(m.national_id)
+        m.phone_shown = selectors.mask_phone(m.phone)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "members/index.html",
+        {
+            "page": page,
+            "search": search,
+            "under": under,
+            "categories": Category.choices,
+            "query": params.urlencode(),
+            "can_import": selectors.can_import(request.user),
+        },
+    )
+
+
+@login_required
+def member(request, pk):
+    item = selectors.member_get_visible(request.user, pk)
+    sensitive = selectors.can_see_sensitive(request.user, item)
+    revealed = False
+    national_id, phone = selectors.mask_id(item.national_id), selectors.mask_phone(item.phone)
+    if sensitive and request.GET.get("reveal") == "1":
+        national_id, phone = services.sensitive_read(by=request.user, member=item)
+        revealed = True
+    # the history shows the ID and phone as the page does
+    mask = {} if revealed else {"national_id": _hide(selectors.mask_id), "phone": _hide(selectors.mask_phone)}
+    versions = versions_of(item, mask=mask)
+    return render(
+        request,
+        "members/member.html",
+        {
+            "m": item,
+            "national_id": national_id,
+            "phone": phone,
+            "sensitive": sensitive,
+            "revealed": revealed,
+            "versions": versions,
+        },
+    )
+
+
+def _hide(mask):
+    return lambda value: mask(str(value)) if value else value
+
+
+class UploadForm(forms.Form):
+    organization = forms.CharField(
+        label=_("Into the register of"),
+        max_length=100,
+        help_text=_("Name or code of your organization; rows may name any branch below it."),
+    )
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+
+
+@login_required
+def imports(request):
+    if not selectors.can_import(request.user):
+        raise Http404
+    roots = organization_roots_visible(request.user)
+    form = UploadForm(
+        request.POST or None, request.FILES or None, initial={"organization": roots[0].name if roots else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        org = pick_organization(form, request.user)
+        if org is not None:
+            try:
+                job = services.import_start(
+                    by=request.user, organization=org, upload=form.cleaned_data["file"]
+                )
+            except NotPermitted:
+                form.add_error(
+                    "organization", gettext("You may not import into this organization's register.")
+                )
+            except ServiceError as exc:
+                form.add_error("file", exc.message)
+            else:
+                return redirect(job)
+    jobs = selectors.imports_visible(request.user)[:30]
+    return render(
+        request,
+        "members/imports.html",
+        {"form": form, "jobs": jobs, "max_rows": services.MAX_ROWS},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def template(request):
+    if not selectors.can_import(request.user):
+        raise Http404
+    return office_file_response(services.template_xlsx(), gettext("member-register-template") + ".xlsx")
+
+
+def _import_context(request, job):
+    errors = sorted(((int(row), messages) for row, messages in job.errors.items()), key=lambda e: e[0])
+    page = Paginator(errors, 100).get_page(request.GET.get("page"))
+    return {
+        "job": job,
+        "errors": page,
+        "file_problem": job.errors.get("0"),
+        "running": job.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.COMMITTING),
+    }
+
+
+@login_required
+def import_detail(request, pk):
+    job = selectors.import_get_visible(request.user, pk)
+    return render(request, "members/import.html", _import_context(request, job))
+
+
+@login_required
+def import_progress(request, pk):
+    """The part of the import page that changes while the job runs (polled by HTMX)."""
+    job = selectors.import_get_visible(request.user, pk)
+    response = render(request, "members/_import_status.html", _import_context(request, job))
+    if request.headers.get("HX-Request") and job.status not in (
+        ImportStatus.QUEUED,
+        ImportStatus.CHECKING,
+        ImportStatus.COMMITTING,
+    ):
+        response["HX-Refresh"] = "true"  # finished: the whole page shows the preview or the result
+    return response
+
+
+@login_required
+@require_POST
+def import_commit(request, pk):
+    job = selectors.import_get_visible(request.user, pk)
+    try:
+        job = services.import_commit(by=request.user, job=job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    except NotPermitted:
+        raise Http404 from None
+    else:
+        if job.status == ImportStatus.COMMITTED:
+            messages.success(
+                request,
+                gettext("Imported: %(new)d new members, %(changed)d changed, %(same)d unchanged.")
+                % {"new": job.created_count, "changed": job.updated_count, "same": job.unchanged_count},
+            )
+    return redirect(job)
+
+
+@login_required
+def import_errors(request, pk):
+    """The refused rows as the same sheet with an error column, to fix in Excel and upload again."""
+    job = selectors.import_get_visible(request.user, pk)
+    if not job.error_rows:
+        raise Http404
+    content = services.error_sheet_of(job)
+    return office_file_response(content, f"{gettext('errors')}-{job.filename.rsplit('.', 1)[0]}.xlsx")
