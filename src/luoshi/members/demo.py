@@ -559,6 +559,51 @@ def build(builder, levels, personas) -> None:
 
     full_membership_sync()
     _imports(builder, personas, holders)
+    _transfers(builder, personas, holders)
+
+
+def _transfers(builder, personas, holders) -> None:
+    """Letters a user finds under 党员 → 组织关系转接: one coming into the persona's branch to receive, one sent
+    from it and past its validity, one received, one to an organization outside the district."""
+    from luoshi.members import services
+
+    officer = personas["org_officer"]["user"]
+    mine = personas["branch_secretary"]["org"]
+    others = [o for o in holders if o.pk != mine.pk and o.kind == OrgKind.BRANCH]
+    rng = builder.rng
+    incoming = Member.objects.active().filter(organization=rng.choice(others)).order_by("pk").first()
+    services.transfer_issue(
+        by=officer,
+        member=incoming,
+        to_organization=mine,
+        reason="居住地变更",
+        today=builder.today - timedelta(days=9),
+    )
+    mine_members = list(
+        Member.objects.active().filter(organization=mine, category="full").order_by("pk")[5:8]
+    )
+    services.transfer_issue(
+        by=officer,
+        member=mine_members[0],
+        to_organization=rng.choice(others),
+        reason="工作调动",
+        today=builder.today - timedelta(days=41),
+    )
+    done = services.transfer_issue(
+        by=officer,
+        member=mine_members[1],
+        to_organization=rng.choice(others),
+        reason="搬迁",
+        today=builder.today - timedelta(days=60),
+    )
+    services.transfer_receive(by=officer, transfer=done, note="本人已到支部报到")
+    services.transfer_issue(
+        by=officer,
+        member=mine_members[2],
+        to_name="上海市浦东新区某街道第三党支部",
+        reason="迁居上海",
+        today=builder.today - timedelta(days=12),
+    )
 
 
 def _imports(builder, personas, holders) -> None:

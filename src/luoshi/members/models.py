@@ -171,3 +171,75 @@ class SensitiveRead(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("the log of sensitive reads is append-only")
+
+
+class TransferStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued, awaiting receipt")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TransferQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user):
+        """Transfers out of or into an organization under a grant of members.view."""
+        from luoshi.accounts.permissions import MEMBERS_VIEW
+        from luoshi.accounts.scoping import scope_q
+
+        return self.filter(
+            scope_q(user, MEMBERS_VIEW, field="from_organization__path")
+            | scope_q(user, MEMBERS_VIEW, field="to_organization__path")
+        )
+
+
+class Transfer(NoDeleteModel):
+    """组织关系介绍信 — a member's relationship sent to another organization: valid 30 days (at most 3 months).
+    The sending organization stays responsible until the receiving one records the receipt; within this
+    installation the receiving organization owes the receipt (an obligation), for an organization outside it
+    the sending organization owes the receipt slip (回执)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfers")
+    number = models.CharField(_("letter number"), max_length=40)
+    from_organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_organization = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to"),
+    )
+    to_name = models.CharField(_("to an organization outside this system"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(_("status"), max_length=10, choices=TransferStatus.choices, default="issued")
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    obligation = models.OneToOneField(
+        "core.Obligation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transfer letter")
+        verbose_name_plural = _("transfer letters")
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self):
+        return f"{self.number} {self.member}"
+
+    def get_absolute_url(self):
+        return reverse("members:transfer", args=[self.pk])
+
+    @property
+    def destination(self) -> str:
+        return self.to_organization.name if self.to_organization_id else self.to_name

@@ -54,3 +54,13 @@ def full_membership_sync(*, today=None) -> tuple[int, int]:
 
 
 register_sync(full_membership_sync)
+
+
+TRANSFER_RECEIPT = "members.transfer_receipt"
+
+# the letter's validity is the deadline: a reminder a week before, the usual ladder after
+register_kind(
+    TRANSFER_RECEIPT,
+    _("Transfer letter to receive (组织关系转接)"),
+    [(-7, A.REMIND), (1, A.WARN), (14, A.CIRCULAR)],
+)

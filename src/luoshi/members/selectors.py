@@ -72,3 +72,34 @@ def imports_visible(user):
 
 def import_get_visible(user, pk) -> MemberImport:
     return get_or_404(imports_visible(user), pk)
+
+
+def transfers_visible(user):
+    from luoshi.members.models import Transfer
+
+    return Transfer.objects.visible_to(user).select_related(
+        "member", "from_organization", "to_organization", "obligation"
+    )
+
+
+def transfer_get_visible(user, pk):
+    return get_or_404(transfers_visible(user), pk)
+
+
+def transfer_owner(transfer):
+    """The organization that records the receipt: the receiving one, or the sender for a letter outside."""
+    return transfer.to_organization or transfer.from_organization
+
+
+def receiving_organization(text: str):
+    """The organization a transfer goes to, named by its exact code or name anywhere in this system (a member
+    may move to another street's branch): one that keeps members, or None."""
+    from luoshi.orgs.models import Organization
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    candidates = Organization.objects.active().filter(holds_members=True)
+    return candidates.filter(code=text).first() or (
+        candidates.filter(name=text).first() if candidates.filter(name=text).count() == 1 else None
+    )

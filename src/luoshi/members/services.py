@@ -16,7 +16,7 @@ from luoshi.accounts import scoping
 from luoshi.accounts.permissions import MEMBERS_MANAGE
 from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
-from luoshi.members.models import ImportStatus, Member, MemberImport, SensitiveRead
+from luoshi.members.models import ImportStatus, Member, MemberImport, SensitiveRead, Transfer, TransferStatus
 from luoshi.members.obligations import full_membership_sync
 from luoshi.members.tabular import FileRefused, read_rows
 from luoshi.members.validation import HEADERS, OrgRef, check_row
@@ -327,6 +327,7 @@ def member_update(*, by, member: Member, values: dict, reason: str = "") -> Memb
         setattr(member, f, values[f])
     member.initials = initials_of(member.name)
     member._change_reason = reason or _("Corrected by hand")
+    member._history_user = by
     member.save()
     if "category" in changed:
         full_membership_sync()
@@ -410,3 +411,146 @@ def template_xlsx() -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# --- transfers (组织关系转接) ------------------------------------------------------------------------------------
+
+TRANSFER_DAYS = 30
+TRANSFER_MAX_DAYS = 92  # "at most three months"
+
+
+def transfer_issue(
+    *,
+    by,
+    member: Member,
+    to_organization: Organization | None = None,
+    to_name: str = "",
+    reason: str,
+    days: int = TRANSFER_DAYS,
+    today=None,
+) -> Transfer:
+    """开具介绍信 — the sending organization sends a member's relationship, to an organization of this system
+    (which owes the receipt) or outside it (the sender owes the receipt slip). One open letter per member."""
+    from luoshi.core import obligations as engine
+    from luoshi.members.obligations import TRANSFER_RECEIPT
+
+    today = today or timezone.localdate()
+    if not scoping.has_perm_on(by, MEMBERS_MANAGE, member.organization.path):
+        raise NotPermitted()
+    if member.archived_at is not None:
+        raise ServiceError(_("This member is no longer in the register."))
+    if Transfer.objects.filter(member=member, status=TransferStatus.ISSUED).exists():
+        raise ServiceError(_("This member already has a letter awaiting receipt."))
+    to_name = (to_name or "").strip()
+    if (to_organization is None) == (not to_name):
+        raise ServiceError(
+            _("Name the receiving organization: one of this system, or one outside it."),
+            field="to_organization",
+        )
+    if to_organization is not None:
+        if not to_organization.holds_members or to_organization.archived_at is not None:
+            raise ServiceError(
+                _("The receiving organization must be a branch that keeps members."), field="to_organization"
+            )
+        if to_organization.pk == member.organization_id:
+            raise ServiceError(_("The member is already in this organization."), field="to_organization")
+    if not (reason or "").strip():
+        raise ServiceError(_("Give the reason (e.g. moved house, new job)."), field="reason")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= TRANSFER_MAX_DAYS:
+        raise ServiceError(
+            _("A letter is valid for 1 to %(max)d days (30 as a rule).") % {"max": TRANSFER_MAX_DAYS},
+            field="days",
+        )
+    with transaction.atomic():
+        count = Transfer.objects.filter(issued_on__year=today.year).count() + 1
+        transfer = Transfer.objects.create(
+            member=member,
+            number=f"{today.year}-{count:05d}",
+            from_organization=member.organization,
+            to_organization=to_organization,
+            to_name=to_name,
+            reason=reason.strip(),
+            issued_on=today,
+            valid_until=today + timedelta(days=days),
+            issued_by=by,
+        )
+        owner = to_organization or member.organization
+        title = (
+            _("Receive the relationship of %(name)s (letter %(number)s)")
+            if to_organization
+            else _("Obtain the receipt slip for %(name)s (letter %(number)s)")
+        ) % {"name": member.name, "number": transfer.number}
+        transfer.obligation = engine.obligation_create(
+            kind=TRANSFER_RECEIPT,
+            title=str(title),
+            organization=owner,
+            due_date=transfer.valid_until,
+            subject=transfer,
+            created_by=by,
+        )
+        transfer.save(update_fields=["obligation"])
+    data_changed()
+    return transfer
+
+
+def transfer_receive(*, by, transfer: Transfer, note: str = "") -> Transfer:
+    """接收 — the receiving organization records the receipt: the member moves to it (kept in the member's
+    history). For a letter to an organization outside the system, the sending organization records the receipt
+    slip, and the member leaves this register. Twice changes nothing."""
+    from luoshi.core import obligations as engine
+
+    owner = transfer.to_organization or transfer.from_organization
+    if not scoping.has_perm_on(by, MEMBERS_MANAGE, owner.path):
+        raise NotPermitted()
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().select_related("member").get(pk=transfer.pk)
+        if transfer.status != TransferStatus.ISSUED:
+            return transfer
+        member = transfer.member
+        if transfer.to_organization_id:
+            member.organization = transfer.to_organization
+            member._change_reason = _("Transferred in with letter %(number)s") % {"number": transfer.number}
+        else:
+            member.archived_at = timezone.now()
+            member.archived_reason = str(
+                _("Transferred out to %(org)s with letter %(number)s")
+                % {"org": transfer.to_name, "number": transfer.number}
+            )[:200]
+            member._change_reason = member.archived_reason
+        member._history_user = by
+        member.save()
+        transfer.status = TransferStatus.RECEIVED
+        transfer.received_on = timezone.localdate()
+        transfer.note = (note or "").strip()[:300]
+        transfer.closed_by = by
+        transfer.save()
+        if transfer.obligation_id:
+            engine.obligation_mark_done(obligation=transfer.obligation, user=by, note=transfer.note)
+    data_changed()
+    return transfer
+
+
+def transfer_cancel(*, by, transfer: Transfer, reason: str) -> Transfer:
+    """The sending organization withdraws a letter not yet received (issued in error, the member stays)."""
+    from luoshi.core import obligations as engine
+
+    if not scoping.has_perm_on(by, MEMBERS_MANAGE, transfer.from_organization.path):
+        raise NotPermitted()
+    if not (reason or "").strip():
+        raise ServiceError(_("Give the reason for withdrawing the letter."), field="reason")
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.status != TransferStatus.ISSUED:
+            return transfer
+        transfer.status = TransferStatus.CANCELLED
+        transfer.note = reason.strip()[:300]
+        transfer.closed_by = by
+        transfer.save()
+        if transfer.obligation_id:
+            engine.obligation_mark_done(obligation=transfer.obligation, user=by, note=transfer.note)
+    data_changed()
+    return transfer

@@ -67,6 +67,9 @@ def member(request, pk):
     # the history shows the ID and phone as the page does
     mask = {} if revealed else {"national_id": _hide(selectors.mask_id), "phone": _hide(selectors.mask_phone)}
     versions = versions_of(item, mask=mask)
+    transfers_of = item.transfers.select_related("from_organization", "to_organization").order_by(
+        "-issued_on"
+    )
     return render(
         request,
         "members/member.html",
@@ -77,12 +80,106 @@ def member(request, pk):
             "sensitive": sensitive,
             "revealed": revealed,
             "versions": versions,
+            "transfers": transfers_of,
+            "can_manage": selectors.can_manage(request.user, item),
         },
     )
 
 
 def _hide(mask):
     return lambda value: mask(str(value)) if value else value
+
+
+class TransferForm(forms.Form):
+    to_organization = forms.CharField(
+        label=_("To (organization code or exact name in this system)"), max_length=100, required=False
+    )
+    to_name = forms.CharField(
+        label=_("Or: an organization outside this system"), max_length=200, required=False
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=92, initial=30)
+
+
+@login_required
+def transfer_new(request, pk):
+    member = selectors.member_get_visible(request.user, pk)
+    if not selectors.can_manage(request.user, member):
+        raise Http404
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = None
+        if data["to_organization"]:
+            target = selectors.receiving_organization(data["to_organization"])
+            if target is None:
+                form.add_error("to_organization", gettext("No branch keeping members has this code or name."))
+        if not form.errors:
+            try:
+                transfer = services.transfer_issue(
+                    by=request.user,
+                    member=member,
+                    to_organization=target,
+                    to_name=data["to_name"],
+                    reason=data["reason"],
+                    days=data["days"],
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, gettext("Letter %(number)s issued.") % {"number": transfer.number})
+                return redirect(transfer)
+    return render(
+        request, "members/transfer_form.html", {"m": member, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def transfers(request):
+    if not selectors.can_view(request.user):
+        raise Http404
+    qs = selectors.transfers_visible(request.user)
+    return render(
+        request,
+        "members/transfers.html",
+        {
+            "waiting": qs.filter(status="issued").order_by("valid_until"),
+            "closed": qs.exclude(status="issued")[:50],
+        },
+    )
+
+
+@login_required
+def transfer(request, pk):
+    item = selectors.transfer_get_visible(request.user, pk)
+    from luoshi.accounts import scoping
+    from luoshi.accounts.permissions import MEMBERS_MANAGE
+
+    owner = selectors.transfer_owner(item)
+    can_receive = item.status == "issued" and scoping.has_perm_on(request.user, MEMBERS_MANAGE, owner.path)
+    can_cancel = item.status == "issued" and scoping.has_perm_on(
+        request.user, MEMBERS_MANAGE, item.from_organization.path
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "receive" and can_receive:
+                services.transfer_receive(by=request.user, transfer=item, note=request.POST.get("note", ""))
+                messages.success(request, gettext("The receipt is recorded."))
+            elif request.POST.get("action") == "cancel" and can_cancel:
+                services.transfer_cancel(
+                    by=request.user, transfer=item, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, gettext("The letter is withdrawn."))
+            else:
+                raise Http404
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect(item)
+    return render(
+        request,
+        "members/transfer.html",
+        {"t": item, "owner": owner, "can_receive": can_receive, "can_cancel": can_cancel},
+    )
 
 
 class UploadForm(forms.Form):
