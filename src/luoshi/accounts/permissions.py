@@ -23,6 +23,7 @@ ASSESSMENT_MANAGE = "assessment.manage"
 MEMBERS_VIEW = "members.view"
 MEMBERS_MANAGE = "members.manage"
 MEMBERS_SENSITIVE = "members.sensitive"
+MEMBERS_DUES = "members.dues"
 
 ALL = {
     ORGS_VIEW: _("See organizations"),
@@ -40,6 +41,7 @@ ALL = {
     MEMBERS_VIEW: _("See the member register (national ID and phone masked)"),
     MEMBERS_MANAGE: _("Edit and import member records"),
     MEMBERS_SENSITIVE: _("See members' full national ID and phone (every read is logged)"),
+    MEMBERS_DUES: _("See and record members' dues (the branch's dues keeper and the offices above)"),
 }
 
 _READ = [ORGS_VIEW, OBLIGATIONS_VIEW]
@@ -50,7 +52,8 @@ BUILTIN_ROLES = {
     "district_admin": (_("District administrator"), list(ALL), True),
     "org_officer": (
         _("Organization officer"),
-        _OFFICE + [ORGS_MANAGE, ASSESSMENT_MANAGE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE],
+        _OFFICE
+        + [ORGS_MANAGE, ASSESSMENT_MANAGE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE, MEMBERS_DUES],
         False,
     ),
     "discipline_officer": (_("Discipline officer"), _OFFICE + [MEMBERS_VIEW], True),
@@ -67,6 +70,7 @@ BUILTIN_ROLES = {
         False,
     ),
     "inspector": (_("Inspector"), _READ + [INSPECTIONS_CONDUCT], False),
+    "dues_keeper": (_("Dues keeper (党费收缴员)"), [ORGS_VIEW, MEMBERS_VIEW, MEMBERS_DUES], False),
     "member": (_("Member"), [ORGS_VIEW], False),
     "auditor": (_("Auditor (read-only)"), _READ + [AUDIT_VIEW, MEMBERS_VIEW], False),
 }

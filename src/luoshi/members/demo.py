@@ -560,6 +560,86 @@ def build(builder, levels, personas) -> None:
     full_membership_sync()
     _imports(builder, personas, holders)
     _transfers(builder, personas, holders)
+    _dues(builder, personas)
+
+
+def _dues(builder, personas) -> None:
+    """The year's monthly dues of every member by the 2008 rules (salary or pension drawn by age and post), and
+    the payments of the months gone by: most paid on time, some a few months behind, about one member in two
+    hundred nothing for six months or more (what the sweep looks for). The branch secretary persona also keeps
+    the branch's dues (the dues-keeper role)."""
+    from decimal import Decimal
+
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.services import role_grant
+    from luoshi.members import dues
+    from luoshi.members.models import DuesAssessment, DuesPayment
+
+    rng = builder.rng
+    today = builder.today
+    officer = personas["org_officer"]["user"]
+    secretary = personas["branch_secretary"]
+    role_grant(
+        by=None,
+        user=secretary["user"],
+        role=Role.objects.get(code="dues_keeper"),
+        organization=secretary["org"],
+    )
+    rules = dues.rules_on(date(today.year, 1, 1))
+    assessments, payments = [], []
+    months = [date(today.year, n, 1) for n in range(1, today.month)]
+    this_month = today.replace(day=1)
+    for member in Member.objects.active().only("id", "birth_date", "post").iterator(chunk_size=5000):
+        age = today.year - member.birth_date.year
+        if member.post == "学生":
+            basis, income = "student", None
+        elif member.post == "农民":
+            basis, income = "farmer", None
+        elif age >= 60 or member.post == "退休":
+            basis, income = "retired", Decimal(rng.randrange(2600, 9000, 50))
+        else:
+            basis, income = "employed", Decimal(rng.randrange(2200, 16000, 50))
+        amount, _rule = dues.monthly_amount(basis, income, rules)
+        assessments.append(
+            DuesAssessment(
+                member=member,
+                year=today.year,
+                basis=basis,
+                monthly_income=income,
+                monthly_amount=amount,
+                decided_by=officer,
+            )
+        )
+        roll = rng.random()
+        behind = rng.randint(6, 9) if roll < 0.005 else rng.randint(1, 4) if roll < 0.04 else 0
+        for month in months[: max(0, len(months) - behind)]:
+            payments.append(
+                DuesPayment(
+                    member=member,
+                    month=month,
+                    amount=amount,
+                    paid_on=month + timedelta(days=rng.randint(2, 25)),
+                    entered_by=officer,
+                )
+            )
+        if not behind and rng.random() < 0.8:  # most have paid this month already
+            payments.append(
+                DuesPayment(
+                    member=member,
+                    month=this_month,
+                    amount=amount,
+                    paid_on=this_month + timedelta(days=rng.randint(0, today.day - 1)),
+                    entered_by=officer,
+                )
+            )
+    bulk_create_with_history(
+        assessments,
+        DuesAssessment,
+        batch_size=2000,
+        default_user=officer,
+        default_change_reason=CHANGE_REASON,
+    )
+    DuesPayment.objects.bulk_create(payments, batch_size=5000)
 
 
 def _transfers(builder, personas, holders) -> None:

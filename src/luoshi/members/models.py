@@ -243,3 +243,93 @@ class Transfer(NoDeleteModel):
     @property
     def destination(self) -> str:
         return self.to_organization.name if self.to_organization_id else self.to_name
+
+
+# --- dues (党费) ----------------------------------------------------------------------------------------------
+
+
+class DuesBasis(models.TextChoices):
+    EMPLOYED = "employed", _("Employed: monthly net salary")
+    RETIRED = "retired", _("Retired: monthly pension")
+    FARMER = "farmer", _("Farmer")
+    STUDENT = "student", _("Student")
+    UNEMPLOYED = "unemployed", _("Laid off or unemployed")
+    RELIEF = "relief", _("On minimum living allowance")
+
+
+class DuesRule(NoDeleteModel):
+    """One bracket of the dues rules, as data with the date it takes effect: up to a monthly income (inclusive;
+    empty: no upper bound), a percentage of the whole income or a fixed monthly amount. The shipped rules are
+    those of 2008 (中组部《关于中国共产党党费收缴、使用和管理的规定》); a later rule is a new set of rows."""
+
+    effective_from = models.DateField(_("effective from"))
+    basis = models.CharField(_("basis"), max_length=12, choices=DuesBasis.choices)
+    up_to = models.DecimalField(
+        _("monthly income up to"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2, null=True, blank=True)
+    fixed = models.DecimalField(
+        _("fixed monthly amount"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField(_("rests on"), max_length=200)
+
+    class Meta:
+        ordering = ["-effective_from", "basis", "up_to"]
+
+    def __str__(self):
+        return f"{self.get_basis_display()} ≤ {self.up_to or '∞'}"
+
+
+class DuesQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user):
+        """Amounts of a person: the branch's dues keeper and the organizations above (members.dues)."""
+        from luoshi.accounts.permissions import MEMBERS_DUES
+        from luoshi.accounts.scoping import scope_q
+
+        return self.filter(scope_q(user, MEMBERS_DUES, field="member__organization__path"))
+
+
+class DuesAssessment(NoDeleteModel):
+    """党费核定 — a member's monthly dues for a year, fixed at its start from the basis and the monthly income."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="dues_assessments")
+    year = models.PositiveSmallIntegerField(_("year"))
+    basis = models.CharField(_("basis"), max_length=12, choices=DuesBasis.choices)
+    monthly_income = models.DecimalField(
+        _("monthly income"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    monthly_amount = models.DecimalField(_("monthly dues"), max_digits=8, decimal_places=2)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = DuesQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="one_dues_assessment_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.year}: {self.monthly_amount}"
+
+
+class DuesPayment(NoDeleteModel):
+    """交纳党费 — a payment for one month (a month may be paid in parts, and in advance)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="dues_payments")
+    month = models.DateField(_("for the month"))  # its first day
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = DuesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["member_id", "month"]
+        indexes = [models.Index(fields=["member", "month"])]
+
+    def __str__(self):
+        return f"{self.member} {self.month:%Y-%m}: {self.amount}"

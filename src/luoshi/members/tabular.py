@@ -170,11 +170,12 @@ def _header_cell(value) -> str:
     return "".join(str(value).split())  # "姓　名" is 姓名
 
 
-def _check_header(header: list[str]) -> None:
-    if header == HEADERS or header == [*HEADERS, ERRORS_HEADER]:
+def _check_header(header: list[str], headers: list[str] = HEADERS) -> None:
+    columns = len(headers)
+    if header == headers or header == [*headers, ERRORS_HEADER]:
         return
     problems = []
-    for i, expected in enumerate(HEADERS):
+    for i, expected in enumerate(headers):
         letter = get_column_letter(i + 1)
         if i >= len(header) or not header[i]:
             problems.append(
@@ -189,17 +190,17 @@ def _check_header(header: list[str]) -> None:
             )
             break
     else:
-        extra = COLUMNS + 1 if header[COLUMNS] == ERRORS_HEADER else COLUMNS
+        extra = columns + 1 if header[columns] == ERRORS_HEADER else columns
         problems.append(
             _("Column %(letter)s “%(found)s” is not one of these columns.")
             % {"letter": get_column_letter(extra + 1), "found": header[extra]}
         )
-    missing = [name for name in HEADERS if name not in header]
+    missing = [name for name in headers if name not in header]
     if missing:
         problems.append(_("Missing: %(names)s.") % {"names": "、".join(missing)})
     raise FileRefused(
         _("The first row must hold exactly these %(count)d column headers, in this order: %(headers)s.")
-        % {"count": COLUMNS, "headers": "、".join(HEADERS)}
+        % {"count": columns, "headers": "、".join(headers)}
         + " "
         + " ".join(problems)
     )
@@ -211,7 +212,9 @@ def _cell(value):
     return value
 
 
-def _data_rows(rows, close, max_rows: int, header_number: int) -> Iterator[tuple[int, list]]:
+def _data_rows(
+    rows, close, max_rows: int, header_number: int, columns: int = COLUMNS
+) -> Iterator[tuple[int, list]]:
     count = 0
     number = header_number
     try:
@@ -224,9 +227,9 @@ def _data_rows(rows, close, max_rows: int, header_number: int) -> Iterator[tuple
                     _("The file has more than %(max)d member rows; split it into smaller files.")
                     % {"max": max_rows}
                 )
-            cells = [_cell(value) for value in row[:COLUMNS]]
-            if len(cells) < COLUMNS:
-                cells.extend([None] * (COLUMNS - len(cells)))
+            cells = [_cell(value) for value in row[:columns]]
+            if len(cells) < columns:
+                cells.extend([None] * (columns - len(cells)))
             yield number, cells
     except FileRefused:
         raise
@@ -236,7 +239,7 @@ def _data_rows(rows, close, max_rows: int, header_number: int) -> Iterator[tuple
         close()
 
 
-def _start(fileobj, filename: str, max_bytes: int):
+def _start(fileobj, filename: str, max_bytes: int, headers: list[str] = HEADERS):
     rows, close, sheet, data = _open(fileobj, filename, max_bytes)
     try:
         for number, row in rows:
@@ -244,7 +247,7 @@ def _start(fileobj, filename: str, max_bytes: int):
                 header = [_header_cell(value) for value in row]
                 while header and not header[-1]:
                     header.pop()
-                _check_header(header)
+                _check_header(header, headers)
                 return header, number, rows, close, sheet, data
     except FileRefused:
         close()
@@ -257,16 +260,22 @@ def _start(fileobj, filename: str, max_bytes: int):
 
 
 def read_rows(
-    fileobj, filename: str, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
+    fileobj,
+    filename: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+    headers: list[str] = HEADERS,
 ) -> tuple[list[str], Iterator[tuple[int, list]]]:
     """The header row and an iterator of (row number as Excel shows it, the 16 cells) over the non-empty rows.
 
     The header is the first non-empty row (row 1 in a well-made sheet); a trailing "错误" column is accepted and
     its cells are left out. Cells come as the file has them: str, int, float, bool, date (a date cell at
     midnight) or datetime from a workbook, str from a CSV; missing cells are None. ``fileobj`` is read from its
-    start. The iterator raises FileRefused past ``max_rows`` data rows."""
-    header, number, rows, close, _sheet, _data = _start(fileobj, filename, max_bytes)
-    return header, _data_rows(rows, close, max_rows, number)
+    start. The iterator raises FileRefused past ``max_rows`` data rows. ``headers``: another sheet's columns
+    (the dues payments), checked the same way."""
+    header, number, rows, close, _sheet, _data = _start(fileobj, filename, max_bytes, headers)
+    return header, _data_rows(rows, close, max_rows, number, len(headers))
 
 
 def count_rows(fileobj, filename: str, *, max_bytes: int = MAX_BYTES) -> int:

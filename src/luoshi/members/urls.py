@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luoshi.members import views
+from luoshi.members import dues_views, views
 
 app_name = "members"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("<int:pk>/transfer/", views.transfer_new, name="transfer_new"),
     path("transfers/", views.transfers, name="transfers"),
     path("transfers/<int:pk>/", views.transfer, name="transfer"),
+    path("dues/", dues_views.sheet, name="dues"),
+    path("dues/assess/", dues_views.assess, name="dues_assess"),
+    path("dues/import/", dues_views.payments_import, name="dues_import"),
     path("imports/", views.imports, name="imports"),
     path("imports/template.xlsx", views.template, name="template"),
     path("imports/<int:pk>/", views.import_detail, name="import"),

@@ -7,10 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from luoshi.accounts import scoping
+from luoshi.accounts.permissions import MEMBERS_DUES
 from luoshi.core.documents import office_file_response
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.history import versions_of
@@ -51,6 +54,7 @@ def index(request):
             "categories": Category.choices,
             "query": params.urlencode(),
             "can_import": selectors.can_import(request.user),
+            "can_keep_dues": scoping.has_perm_anywhere(request.user, MEMBERS_DUES),
         },
     )
 
@@ -70,6 +74,16 @@ def member(request, pk):
     transfers_of = item.transfers.select_related("from_organization", "to_organization").order_by(
         "-issued_on"
     )
+    from luoshi.members import dues
+
+    dues_of = None
+    if dues.can_keep(request.user, item.organization):
+        year = timezone.localdate().year
+        dues_of = {
+            "year": year,
+            "assessment": item.dues_assessments.filter(year=year).first(),
+            "payments": list(item.dues_payments.filter(month__year=year).order_by("-month", "-id")),
+        }
     return render(
         request,
         "members/member.html",
@@ -81,6 +95,7 @@ def member(request, pk):
             "revealed": revealed,
             "versions": versions,
             "transfers": transfers_of,
+            "dues": dues_of,
             "can_manage": selectors.can_manage(request.user, item),
         },
     )
