@@ -333,3 +333,137 @@ class DuesPayment(NoDeleteModel):
 
     def __str__(self):
         return f"{self.member} {self.month:%Y-%m}: {self.amount}"
+
+
+# --- the sweep (集中排查) ---------------------------------------------------------------------------------------
+
+
+class SweepQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user):
+        from luoshi.accounts.permissions import MEMBERS_VIEW
+        from luoshi.accounts.scoping import scope_q
+
+        return self.filter(scope_q(user, MEMBERS_VIEW, field="organization__path"))
+
+
+class SweepStatus(models.TextChoices):
+    RUNNING = "running", _("Being checked")
+    OPEN = "open", _("Open: findings being answered")
+    FAILED = "failed", _("Failed")
+    CLOSED = "closed", _("Closed")
+
+
+class Sweep(NoDeleteModel):
+    """集中排查 — an office checks every member of its subtree against the rules (data: sweep_rules.yaml, copied
+    into `rules` when opened) as of a day; each breach becomes a finding that the member's branch answers and that
+    ends in one of four outcomes, with due process."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    as_of = models.DateField(_("as of"))
+    rules = models.JSONField(default=list)
+    status = models.CharField(_("status"), max_length=10, choices=SweepStatus.choices, default="running")
+    # rule code -> {"checked": n, "found": n, "no_data": n}; "engine", "seconds"
+    summary = models.JSONField(default=dict, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = SweepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sweep")
+        verbose_name_plural = _("sweeps")
+        ordering = ["-opened_at"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("members:sweep", args=[self.pk])
+
+
+class Outcome(models.TextChoices):
+    CLEARED = "cleared", _("No problem on checking (facts given)")
+    EDUCATE = "educate", _("Educate (教育)")
+    RECTIFY = "rectify", _("Rectify (整改)")
+    PERSUADE = "persuade", _("Persuade to leave (劝退)")
+    REMOVE = "remove", _("Remove (除名)")
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the branch's answer")
+    ANSWERED = "answered", _("Answered, awaiting the outcome")
+    IN_PROCESS = "in_process", _("Outcome in process")
+    CLOSED = "closed", _("Closed")
+
+
+class SweepFindingQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user):
+        from luoshi.accounts.permissions import MEMBERS_VIEW
+        from luoshi.accounts.scoping import scope_q
+
+        return self.filter(scope_q(user, MEMBERS_VIEW, field="organization__path"))
+
+
+class SweepFinding(NoDeleteModel):
+    """排查发现 — one member breaching one rule, with the records behind it (`facts`). The branch answers with
+    facts; the outcome follows: cleared or educate (closed at once), rectify (a deadline, an obligation), persuade
+    to leave or remove (the member's statement or a note that they declined, the branch meeting's decision and
+    date, the higher organization's approval — recorded in this order — before the member leaves the register)."""
+
+    sweep = models.ForeignKey(Sweep, on_delete=models.PROTECT, related_name="findings")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(_("rule"), max_length=30)
+    facts = models.JSONField(default=dict)
+    status = models.CharField(_("status"), max_length=12, choices=FindingStatus.choices, default="open")
+    answer = models.TextField(_("the branch's answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateField(_("rectify by"), null=True, blank=True)
+    obligation = models.OneToOneField(
+        "core.Obligation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # due process of persuasion and removal, in this order
+    statement = models.TextField(_("the member's own statement"), blank=True)
+    statement_declined = models.BooleanField(_("the member declined to make a statement"), default=False)
+    statement_at = models.DateTimeField(null=True, blank=True)
+    meeting_decision = models.TextField(_("the branch meeting's decision"), blank=True)
+    meeting_on = models.DateField(_("branch meeting held on"), null=True, blank=True)
+    approval = models.TextField(_("the higher organization's approval"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = SweepFindingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sweep finding")
+        verbose_name_plural = _("sweep findings")
+        ordering = ["sweep_id", "organization_id", "member_id", "rule"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sweep", "member", "rule"], name="one_finding_per_member_and_rule"
+            )
+        ]
+        indexes = [models.Index(fields=["sweep", "rule"]), models.Index(fields=["sweep", "organization"])]
+
+    def __str__(self):
+        return f"{self.member} · {self.rule}"
+
+    def get_absolute_url(self):
+        return reverse("members:finding", args=[self.pk])

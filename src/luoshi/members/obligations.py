@@ -64,3 +64,13 @@ register_kind(
     _("Transfer letter to receive (组织关系转接)"),
     [(-7, A.REMIND), (1, A.WARN), (14, A.CIRCULAR)],
 )
+
+
+SWEEP_RECTIFY = "members.sweep_rectify"
+
+# a finding to put right by the date the branch set
+register_kind(
+    SWEEP_RECTIFY,
+    _("Sweep finding to rectify (集中排查整改)"),
+    [(-3, A.REMIND), (1, A.WARN), (14, A.CIRCULAR)],
+)

@@ -103,3 +103,145 @@ def receiving_organization(text: str):
     return candidates.filter(code=text).first() or (
         candidates.filter(name=text).first() if candidates.filter(name=text).count() == 1 else None
     )
+
+
+# --- sweeps -------------------------------------------------------------------------------------------------
+
+
+def sweeps_visible(user):
+    from luoshi.members.models import Sweep
+
+    return Sweep.objects.visible_to(user).select_related("organization", "opened_by")
+
+
+def sweep_get_visible(user, pk):
+    return get_or_404(sweeps_visible(user), pk)
+
+
+def findings_visible(user, sweep=None):
+    from luoshi.members.models import SweepFinding
+
+    qs = SweepFinding.objects.visible_to(user).select_related("member", "organization", "sweep")
+    return qs.filter(sweep=sweep) if sweep is not None else qs
+
+
+def finding_get_visible(user, pk):
+    return get_or_404(findings_visible(user), pk)
+
+
+def sweep_report(user, sweep) -> dict:
+    """Counts per rule (found, answered, closed, each outcome) and per unit one level below the office, in two
+    grouped queries over the findings the user may see."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import Substr
+
+    from luoshi.members.models import FindingStatus, Outcome
+    from luoshi.members.sweeps import rule_of
+    from luoshi.orgs.models import Organization
+    from luoshi.orgs.tree import SEGMENT
+
+    findings = findings_visible(user, sweep)
+    outcome_counts = {o: Count("id", filter=Q(outcome=o)) for o in Outcome.values}
+    per_rule = {
+        row["rule"]: row
+        for row in findings.values("rule").annotate(
+            found=Count("id"),
+            answered=Count("id", filter=~Q(status=FindingStatus.OPEN)),
+            closed=Count("id", filter=Q(status=FindingStatus.CLOSED)),
+            **outcome_counts,
+        )
+    }
+    rules = []
+    for rule in sweep.rules:
+        counts = (sweep.summary.get("rules") or {}).get(rule["code"], {})
+        row = per_rule.get(rule["code"], {})
+        rules.append(
+            {
+                **rule_of(sweep, rule["code"]),
+                "checked": counts.get("checked", 0),
+                "no_data": counts.get("no_data", 0),
+                "found": row.get("found", 0),
+                "answered": row.get("answered", 0),
+                "closed": row.get("closed", 0),
+                "outcomes": {o: row.get(o, 0) for o in Outcome.values},
+            }
+        )
+    depth = len(sweep.organization.path) + SEGMENT
+    units = {
+        o.path: o for o in Organization.objects.filter(parent=sweep.organization).active().order_by("path")
+    }
+    per_unit = {
+        row["prefix"]: row
+        for row in findings.annotate(prefix=Substr("organization__path", 1, depth))
+        .values("prefix")
+        .annotate(found=Count("id"), closed=Count("id", filter=Q(status=FindingStatus.CLOSED)))
+    }
+    unit_rows = [
+        {
+            "org": org,
+            "found": per_unit.get(path, {}).get("found", 0),
+            "closed": per_unit.get(path, {}).get("closed", 0),
+        }
+        for path, org in units.items()
+    ]
+    total = sum(r["found"] for r in rules)
+    closed = sum(r["closed"] for r in rules)
+    outcomes = {o: sum(r["outcomes"][o] for r in rules) for o in Outcome.values}
+    return {"rules": rules, "units": unit_rows, "total": total, "closed": closed, "outcomes": outcomes}
+
+
+def sweep_sentence(sweep, report) -> str:
+    """The sentence an office pastes into its report."""
+    from django.utils.translation import gettext as _
+
+    parts = [
+        _("%(rule)s %(n)d") % {"rule": r["name"], "n": r["found"]} for r in report["rules"] if r["found"]
+    ]
+    no_data = [r["name"] for r in report["rules"] if r["no_data"] and not r["checked"]]
+    text = _(
+        "As of %(day)s, %(org)s checked the organization relationships of %(members)d members and found "
+        "%(total)d problems (%(parts)s); %(closed)d have been dealt with: %(educate)d educated, %(rectify)d "
+        "rectified, %(persuade)d persuaded to leave, %(remove)d removed, %(cleared)d cleared on checking."
+    ) % {
+        "day": sweep.as_of.isoformat(),
+        "org": sweep.organization.name,
+        "members": sweep.summary.get("members", 0),
+        "total": report["total"],
+        "parts": "、".join(parts) or "—",
+        "closed": report["closed"],
+        **report["outcomes"],
+    }
+    if no_data:
+        text += _(" Not yet checkable for lack of data: %(rules)s.") % {"rules": "、".join(no_data)}
+    return text
+
+
+def facts_shown(finding) -> list[tuple[str, str]]:
+    """The records behind a finding as its readers know them: (label, value)."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "last_paid": _("Last month paid"),
+        "since": _("Since"),
+        "letter": _("Transfer letter"),
+        "valid_until": _("Valid until"),
+        "to": _("To"),
+        "organization": _("Kept on"),
+        "problems": _("Problems"),
+    }
+    problems = {
+        "national_id_format": _("the national ID is not 17 digits and a digit or X"),
+        "national_id_check_digit": _("the check digit of the national ID is wrong"),
+        "birth_date": _("the birth date differs from the national ID"),
+        "sex": _("the sex differs from the national ID"),
+        "phone_missing": _("no mobile phone"),
+        "phone_invalid": _("the mobile phone is not 11 digits starting with 1"),
+    }
+    shown = []
+    for key, value in (finding.facts or {}).items():
+        if key == "last_paid" and not value:
+            value = _("none this year")
+        if isinstance(value, list):
+            value = "；".join(str(problems.get(v, v)) for v in value)
+        shown.append((str(labels.get(key, key)), value))
+    return shown

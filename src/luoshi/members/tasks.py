@@ -32,3 +32,18 @@ def imports_resume_task():
     resumed = imports_resume()
     if resumed:
         log.info("member imports resumed: %s", resumed)
+
+
+@db_task()
+def sweep_run_task(sweep_id):
+    from luoshi.members.sweeps import sweep_run
+
+    sweep = sweep_run(sweep_id)
+    log.info("member sweep %s: %s", sweep_id, sweep.summary.get("seconds"))
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def sweeps_resume_task():
+    from luoshi.members.sweeps import sweeps_resume
+
+    sweeps_resume()

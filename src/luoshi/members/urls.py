@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luoshi.members import dues_views, views
+from luoshi.members import dues_views, sweep_views, views
 
 app_name = "members"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("<int:pk>/transfer/", views.transfer_new, name="transfer_new"),
     path("transfers/", views.transfers, name="transfers"),
     path("transfers/<int:pk>/", views.transfer, name="transfer"),
+    path("sweeps/", sweep_views.sweep_list, name="sweeps"),
+    path("sweeps/<int:pk>/", sweep_views.sweep, name="sweep"),
+    path("findings/<int:pk>/", sweep_views.finding, name="finding"),
     path("dues/", dues_views.sheet, name="dues"),
     path("dues/assess/", dues_views.assess, name="dues_assess"),
     path("dues/import/", dues_views.payments_import, name="dues_import"),
