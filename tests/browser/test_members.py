@@ -66,3 +66,42 @@ def test_import_with_errors_fixed_through_the_error_sheet(world, live_server, br
     assert page.locator("#members tbody tr").count() == 2
     page.screenshot(path=SHOTS / "members-register-1280px.png", full_page=True)
     page.context.close()
+
+
+def test_a_branch_secretary_answers_a_sweep_finding_on_a_phone(world, live_server, browser):  # noqa: F811
+    from datetime import date, timedelta
+
+    from luoshi.members import sweeps
+    from luoshi.members.models import SweepFinding
+    from tests.members.test_register import register
+
+    members = register(world)
+    mine = next(m for m in members.values() if m.organization == world.b1)
+    Member.objects.filter(pk=mine.pk).update(
+        lost_contact=True, lost_contact_since=date.today() - timedelta(days=300)
+    )
+    sweep = sweeps.sweep_open(by=world.users["org_officer"], organization=world.district, queue=False)
+    sweeps.sweep_run(sweep.pk)
+    finding = SweepFinding.objects.get(sweep=sweep, member=mine)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "branch_secretary")
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button").first.click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.locator("nav.main a[href='/members/']").click()
+    page.get_by_role("link", name="集中排查").click()
+    page.get_by_role("link", name=sweep.title).click()
+    page.get_by_role("link", name=f"{mine.name} · 失去联系6个月以上").click()
+    assert "中国共产党党员教育管理工作条例" in page.content()
+    page.fill("#id_answer", "支部书记多次电话联系未果，经走访其家属，本人已于今年初外出务工，电话已更换。")
+    page.screenshot(path=SHOTS / "members-sweep-finding-390px.png", full_page=True)
+    page.get_by_role("button", name="提交核实情况").click()
+    page.wait_for_selector("text=已回复，待确定处置")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finding.refresh_from_db()
+    assert finding.status == "answered" and "外出务工" in finding.answer
+    page.screenshot(path=SHOTS / "members-sweep-answered-390px.png", full_page=True)
+    page.context.close()

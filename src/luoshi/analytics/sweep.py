@@ -135,7 +135,7 @@ def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | Non
             index = as_of.year * 12 + as_of.month - 1 - months
             limit = date(index // 12, index % 12 + 1, min(as_of.day, 28))
             out[code] = (
-                f"""SELECT id, json_object('since', strftime(lost_since, '%Y-%m-%d')) FROM members
+                f"""SELECT id, json_object('lost_since', strftime(lost_since, '%Y-%m-%d')) FROM members
                     WHERE lost AND lost_since IS NOT NULL AND lost_since <= DATE '{limit}'""",
                 None,
             )

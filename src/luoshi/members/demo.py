@@ -561,6 +561,42 @@ def build(builder, levels, personas) -> None:
     _imports(builder, personas, holders)
     _transfers(builder, personas, holders)
     _dues(builder, personas)
+    _sweep(builder, personas)
+
+
+def _sweep(builder, personas) -> None:
+    """A sweep of the whole district, run as the office runs it, with a few findings already answered and dealt
+    with, so that the report shows progress; the branch secretary persona's branch has findings to answer."""
+    from luoshi.members import sweeps
+    from luoshi.members.models import SweepFinding
+
+    officer = personas["org_officer"]["user"]
+    root = personas["org_officer"]["org"]
+    # the persona's branch recorded a member out of touch since the spring: the sweep will find it there
+    from luoshi.members import services
+
+    mine = personas["branch_secretary"]["org"]
+    member = Member.objects.active().filter(organization=mine, category="full").order_by("-pk").first()
+    services.member_update(
+        by=personas["branch_secretary"]["user"],
+        member=member,
+        values={"lost_contact": True, "lost_contact_since": builder.today - timedelta(days=240)},
+        reason="支部核查登记失联",
+    )
+    sweep = sweeps.sweep_open(
+        by=officer, organization=root, title=f"{builder.today.year}年党员组织关系集中排查", queue=False
+    )
+    sweeps.sweep_run(sweep.pk)
+    for finding in SweepFinding.objects.filter(sweep=sweep, rule="invalid_data").order_by("pk")[:4]:
+        sweeps.finding_answer(by=officer, finding=finding, answer="经与本人核对，信息登记有误。")
+        sweeps.finding_outcome(
+            by=officer, finding=finding, outcome="rectify", deadline=builder.today + timedelta(days=15)
+        )
+    for finding in SweepFinding.objects.filter(sweep=sweep, rule="no_dues").order_by("pk")[:3]:
+        sweeps.finding_answer(
+            by=officer, finding=finding, answer="经支部谈话，本人因长期外出务工未能按时交纳，已补交。"
+        )
+        sweeps.finding_outcome(by=officer, finding=finding, outcome="educate")
 
 
 def _dues(builder, personas) -> None:

@@ -340,10 +340,18 @@ class DuesPayment(NoDeleteModel):
 
 class SweepQuerySet(NoDeleteQuerySet):
     def visible_to(self, user):
+        """Sweeps over a subtree the user's scope overlaps: opened within it, or above it (a branch sees the
+        district's sweep, and in it only its own findings)."""
         from luoshi.accounts.permissions import MEMBERS_VIEW
-        from luoshi.accounts.scoping import scope_q
+        from luoshi.accounts.scoping import paths_with_perm, scope_q
+        from luoshi.orgs.tree import SEGMENT
 
-        return self.filter(scope_q(user, MEMBERS_VIEW, field="organization__path"))
+        above = {
+            p[:k] for p in paths_with_perm(user, MEMBERS_VIEW) for k in range(SEGMENT, len(p) + 1, SEGMENT)
+        }
+        return self.filter(
+            scope_q(user, MEMBERS_VIEW, field="organization__path") | Q(organization__path__in=above)
+        )
 
 
 class SweepStatus(models.TextChoices):

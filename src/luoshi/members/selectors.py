@@ -198,16 +198,19 @@ def sweep_sentence(sweep, report) -> str:
         _("%(rule)s %(n)d") % {"rule": r["name"], "n": r["found"]} for r in report["rules"] if r["found"]
     ]
     no_data = [r["name"] for r in report["rules"] if r["no_data"] and not r["checked"]]
+    decided = sum(report["outcomes"].values())
     text = _(
         "As of %(day)s, %(org)s checked the organization relationships of %(members)d members and found "
-        "%(total)d problems (%(parts)s); %(closed)d have been dealt with: %(educate)d educated, %(rectify)d "
-        "rectified, %(persuade)d persuaded to leave, %(remove)d removed, %(cleared)d cleared on checking."
+        "%(total)d problems (%(parts)s). The outcome of %(decided)d is decided — %(educate)d educated, %(rectify)d "
+        "to rectify, %(persuade)d persuaded to leave, %(remove)d removed, %(cleared)d cleared on checking — and "
+        "%(closed)d are closed."
     ) % {
         "day": sweep.as_of.isoformat(),
         "org": sweep.organization.name,
         "members": sweep.summary.get("members", 0),
         "total": report["total"],
         "parts": "、".join(parts) or "—",
+        "decided": decided,
         "closed": report["closed"],
         **report["outcomes"],
     }
@@ -222,7 +225,8 @@ def facts_shown(finding) -> list[tuple[str, str]]:
 
     labels = {
         "last_paid": _("Last month paid"),
-        "since": _("Since"),
+        "since": _("Counted from"),
+        "lost_since": _("Lost contact since"),
         "letter": _("Transfer letter"),
         "valid_until": _("Valid until"),
         "to": _("To"),
