@@ -1,7 +1,8 @@
 """The member sweep (集中排查) as a batch job over an extract: the register of a subtree, each member's last paid
-month, the open transfer letters, taken from the database in a few queries, then every rule as one SQL statement
-in DuckDB (in process, in memory). Engine-independent: the statements are plain SQL over tables named `members`,
-`dues`, `transfers`; another engine (Spark) runs the same definitions over the same extract.
+month, the open transfer letters, taken from the database in a few plain queries, then every rule as one SQL
+statement in DuckDB (in process, in memory). Engine-independent: the statements are plain SQL over the tables of
+TABLES (`members`, `orgs`, `assessed`, `paid`, `transfers`); another engine (Spark) runs the same definitions over
+the same extract.
 
 A rule whose data is not in the system reports "no data" for the members it cannot judge — never "compliant":
 `no_dues` for members without an assessment, `no_orglife` for everyone until organizational life is recorded,
@@ -42,11 +43,10 @@ TABLES = {
         "sex": "VARCHAR",
         "lost": "BOOLEAN",
         "lost_since": "DATE",
-        "holds": "BOOLEAN",
-        "org_archived": "BOOLEAN",
-        "org_name": "VARCHAR",
     },
-    "dues": {"member": "BIGINT", "last_year": "INTEGER", "first_year": "INTEGER", "last_paid": "DATE"},
+    "orgs": {"id": "BIGINT", "holds": "BOOLEAN", "archived": "BOOLEAN", "name": "VARCHAR"},
+    "assessed": {"member": "BIGINT", "last_year": "INTEGER", "first_year": "INTEGER"},
+    "paid": {"member": "BIGINT", "last_paid": "DATE"},
     "transfers": {"member": "BIGINT", "number": "VARCHAR", "valid_until": "DATE", "to_name": "VARCHAR"},
 }
 
@@ -54,41 +54,55 @@ TABLES = {
 def _fetch(sql: str, params, table: str) -> pa.Table:
     """A query's rows as an Arrow table, fetched in batches; the types as the driver gives them."""
     names = list(TABLES[table])
-    columns = [[] for _ in names]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(50_000):
-            for i, column in enumerate(zip(*rows, strict=True)):
-                columns[i].extend(column)
+        rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    del rows
     return pa.table({name: pa.array(col) for name, col in zip(names, columns, strict=True)})
 
 
 def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
     """The extract of the subtree at `root_path`: active members with their organization's state, each member's
     dues assessment years and last paid month, and the transfer letters still awaiting receipt."""
-    from luoshi.orgs.tree import subtree_bounds
+    from luoshi.orgs.tree import SEGMENT, subtree_bounds
 
     low, high = subtree_bounds(root_path)
-    members = _fetch(
-        """SELECT m.id, m.organization_id, m.national_id, m.phone, m.birth_date, m.sex, m.lost_contact,
-                  m.lost_contact_since, o.holds_members, o.archived_at IS NOT NULL, o.name
-           FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id
-           WHERE m.archived_at IS NULL AND o.path >= %s AND o.path < %s""",
+    # Dates as text and booleans as 0/1 in every database, and the organizations apart (a small table the
+    # engine joins): the driver then hands over plain values, the engine casts the columns (TABLES).
+    orgs = _fetch(
+        """SELECT id, CASE WHEN holds_members THEN 1 ELSE 0 END, CASE WHEN archived_at IS NULL THEN 0 ELSE 1 END,
+                  name
+           FROM orgs_organization WHERE path >= %s AND path < %s""",
         [low, high],
-        "members",
+        "orgs",
     )
-    dues = _fetch(
-        """SELECT a.member_id, max(a.year), min(a.year),
-                  (SELECT max(p.month) FROM members_duespayment p WHERE p.member_id = a.member_id AND p.month <= %s)
-           FROM members_duesassessment a JOIN members_member m ON m.id = a.member_id
-           JOIN orgs_organization o ON o.id = m.organization_id
-           WHERE m.archived_at IS NULL AND o.path >= %s AND o.path < %s AND a.year <= %s
-           GROUP BY a.member_id""",
-        [as_of, low, high, as_of.year],
-        "dues",
+    columns = """SELECT m.id, m.organization_id, m.national_id, m.phone, CAST(m.birth_date AS TEXT), m.sex,
+                        CASE WHEN m.lost_contact THEN 1 ELSE 0 END, CAST(m.lost_contact_since AS TEXT)
+                 FROM members_member m WHERE m.archived_at IS NULL"""
+    if len(root_path) == SEGMENT:  # a whole tree: no filter, one plain scan (a province's 4,000,000 rows)
+        members = _fetch(columns, [], "members")
+    else:
+        members = _fetch(
+            columns
+            + " AND m.organization_id IN (SELECT id FROM orgs_organization WHERE path >= %s AND path < %s)",
+            [low, high],
+            "members",
+        )
+    # dues: every member's assessed years and latest paid month, as two plain grouped scans (the engine keeps
+    # the members of the subtree by joining)
+    assessed = _fetch(
+        "SELECT member_id, max(year), min(year) FROM members_duesassessment WHERE year <= %s GROUP BY member_id",
+        [as_of.year],
+        "assessed",
+    )
+    paid = _fetch(
+        "SELECT member_id, CAST(max(month) AS TEXT) FROM members_duespayment WHERE month <= %s GROUP BY member_id",
+        [as_of],
+        "paid",
     )
     transfers = _fetch(
-        """SELECT t.member_id, t.number, t.valid_until, coalesce(o.name, t.to_name)
+        """SELECT t.member_id, t.number, CAST(t.valid_until AS TEXT), coalesce(o.name, t.to_name)
            FROM members_transfer t JOIN members_member m ON m.id = t.member_id
            JOIN orgs_organization f ON f.id = t.from_organization_id
            LEFT JOIN orgs_organization o ON o.id = t.to_organization_id
@@ -96,7 +110,7 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
         [as_of, low, high],
         "transfers",
     )
-    return {"members": members, "dues": dues, "transfers": transfers}
+    return {"members": members, "orgs": orgs, "assessed": assessed, "paid": paid, "transfers": transfers}
 
 
 def _check_digit_sql(column: str) -> str:
@@ -124,10 +138,11 @@ def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | Non
             start = _months_before(as_of, months + 1)
             judged = f"d.first_year <= {start.year} AND d.last_year >= {as_of.year}"
             out[code] = (
-                f"""SELECT m.id, json_object('last_paid', strftime(d.last_paid, '%Y-%m'), 'since', '{start:%Y-%m}')
-                    FROM members m JOIN dues d ON d.member = m.id
-                    WHERE {judged} AND (d.last_paid IS NULL OR d.last_paid < DATE '{start}')""",
-                f"SELECT m.id FROM members m LEFT JOIN dues d ON d.member = m.id WHERE d.member IS NULL OR NOT ({judged})",
+                f"""SELECT m.id, json_object('last_paid', strftime(p.last_paid, '%Y-%m'), 'since', '{start:%Y-%m}')
+                    FROM members m JOIN assessed d ON d.member = m.id LEFT JOIN paid p ON p.member = m.id
+                    WHERE {judged} AND (p.last_paid IS NULL OR p.last_paid < DATE '{start}')""",
+                f"""SELECT m.id FROM members m LEFT JOIN assessed d ON d.member = m.id
+                    WHERE d.member IS NULL OR NOT ({judged})""",
             )
         elif code == "no_orglife":
             out[code] = ("SELECT id, '{}' FROM members WHERE false", "SELECT id FROM members")
@@ -148,7 +163,8 @@ def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | Non
             )
         elif code == "unattached":
             out[code] = (
-                "SELECT id, json_object('organization', org_name) FROM members WHERE NOT holds OR org_archived",
+                """SELECT m.id, json_object('organization', o.name) FROM members m JOIN orgs o ON o.id = m.org
+                   WHERE NOT o.holds OR o.archived""",
                 None,
             )
         elif code == "invalid_data":
@@ -183,7 +199,7 @@ def run(tables: dict[str, pa.Table], rules: list[dict], as_of: date, engine: str
         raise NotImplementedError("The Spark engine for the sweep is not in this version; use duckdb.")
     import duckdb
 
-    result = Result(members=tables["members"].num_rows)
+    result = Result()
     con = duckdb.connect()
     try:
         started = time.perf_counter()
@@ -191,6 +207,10 @@ def run(tables: dict[str, pa.Table], rules: list[dict], as_of: date, engine: str
             con.register(f"{name}_arrow", table)
             columns = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in TABLES[name].items())
             con.execute(f"CREATE TEMP TABLE {name} AS SELECT {columns} FROM {name}_arrow")
+        # members of the subtree only (a whole tree is extracted without a filter: another tree may share the
+        # database)
+        con.execute("DELETE FROM members WHERE org NOT IN (SELECT id FROM orgs)")
+        result.members = con.execute("SELECT count(*) FROM members").fetchone()[0]
         result.seconds["load"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         for code, (found_sql, no_data_sql) in statements(rules, as_of).items():
