@@ -62,7 +62,9 @@ def populate(db: Path, n: int, today: date) -> dict:
         male = rng.random() < 0.58
         while True:
             birth = date(1945, 1, 1) + timedelta(days=rng.randrange(0, 365 * 58))
-            first17 = f"{330100 + rng.randrange(0, 90):06d}{birth:%Y%m%d}{rng.randrange(0, 500) * 2 + male:03d}"
+            first17 = (
+                f"{330100 + rng.randrange(0, 90):06d}{birth:%Y%m%d}{rng.randrange(0, 500) * 2 + male:03d}"
+            )
             if first17 not in taken:
                 taken.add(first17)
                 break
