@@ -48,6 +48,8 @@ TABLES = {
     "assessed": {"member": "BIGINT", "last_year": "INTEGER", "first_year": "INTEGER"},
     "paid": {"member": "BIGINT", "last_paid": "DATE"},
     "transfers": {"member": "BIGINT", "number": "VARCHAR", "valid_until": "DATE", "to_name": "VARCHAR"},
+    "dups": {"member": "BIGINT", "other": "BIGINT", "probability": "DOUBLE"},
+    "searched": {"searches": "INTEGER"},
 }
 
 
@@ -110,7 +112,31 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
         [as_of, low, high],
         "transfers",
     )
-    return {"members": members, "orgs": orgs, "assessed": assessed, "paid": paid, "transfers": transfers}
+    # duplicate registrations awaiting review, both records of each pair; and whether a duplicate search has
+    # covered the subtree at all (else the rule has no data)
+    dups = _fetch(
+        """SELECT member_l_id, member_r_id, probability FROM members_duplicatepair WHERE status = 'pending'
+           UNION ALL
+           SELECT member_r_id, member_l_id, probability FROM members_duplicatepair WHERE status = 'pending'""",
+        [],
+        "dups",
+    )
+    prefixes = [root_path[:k] for k in range(SEGMENT, len(root_path) + 1, SEGMENT)]
+    searched = _fetch(
+        "SELECT count(*) FROM members_duplicatesearch s JOIN orgs_organization o ON o.id = s.organization_id"
+        f" WHERE o.path IN ({', '.join(['%s'] * len(prefixes))})",
+        prefixes,
+        "searched",
+    )
+    return {
+        "members": members,
+        "orgs": orgs,
+        "assessed": assessed,
+        "paid": paid,
+        "transfers": transfers,
+        "dups": dups,
+        "searched": searched,
+    }
 
 
 def _check_digit_sql(column: str) -> str:
@@ -187,7 +213,11 @@ def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | Non
                 None,
             )
         elif code == "duplicate":
-            out[code] = ("SELECT id, '{}' FROM members WHERE false", "SELECT id FROM members")
+            out[code] = (
+                """SELECT m.id, json_object('other', min(d.other), 'probability', round(max(d.probability), 3))
+                   FROM members m JOIN dups d ON d.member = m.id GROUP BY m.id""",
+                "SELECT id FROM members WHERE (SELECT max(searches) FROM searched) = 0",
+            )
         else:
             raise ValueError(f"no check for the sweep rule {code!r}")
     return out

@@ -583,6 +583,10 @@ def _sweep(builder, personas) -> None:
         values={"lost_contact": True, "lost_contact_since": builder.today - timedelta(days=240)},
         reason="支部核查登记失联",
     )
+    # the duplicate search first (its pairs await review in 党员 → 重复登记), so the sweep has its data
+    from luoshi.members import duplicates
+
+    duplicates.search(by=officer, organization=root)
     sweep = sweeps.sweep_open(
         by=officer, organization=root, title=f"{builder.today.year}年党员组织关系集中排查", queue=False
     )

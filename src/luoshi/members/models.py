@@ -475,3 +475,75 @@ class SweepFinding(NoDeleteModel):
 
     def get_absolute_url(self):
         return reverse("members:finding", args=[self.pk])
+
+
+# --- duplicate registrations (重复登记) -------------------------------------------------------------------------
+
+
+class DuplicateSearch(NoDeleteModel):
+    """One run of the duplicate search over an office's subtree (analytics.duplicates, Splink on DuckDB)."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    members = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+    new_pairs = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    run_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-run_at"]
+
+    def __str__(self):
+        return f"{self.organization} {self.run_at:%Y-%m-%d}"
+
+
+class PairStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    MERGED = "merged", _("The same person: merged")
+    REJECTED = "rejected", _("Two different people")
+
+
+class DuplicatePairQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user):
+        """Pairs whose two records the user may both manage."""
+        from luoshi.accounts.permissions import MEMBERS_MANAGE
+        from luoshi.accounts.scoping import scope_q
+
+        return self.filter(
+            scope_q(user, MEMBERS_MANAGE, field="member_l__organization__path"),
+            scope_q(user, MEMBERS_MANAGE, field="member_r__organization__path"),
+        )
+
+
+class DuplicatePair(NoDeleteModel):
+    """A candidate pair of registrations of one person, with what each comparison contributed. Reviewing it
+    merges the second into the first (both histories kept) or marks it as two people, for good."""
+
+    member_l = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    member_r = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    probability = models.FloatField(_("match probability"))
+    weight = models.FloatField(_("match weight"))
+    comparisons = models.JSONField(default=dict)  # comparison -> [level label, weight]
+    status = models.CharField(_("status"), max_length=10, choices=PairStatus.choices, default="pending")
+    search = models.ForeignKey(DuplicateSearch, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    objects = DuplicatePairQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["status", "-probability", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member_l", "member_r"], name="one_pair_per_two_members")
+        ]
+
+    def __str__(self):
+        return f"{self.member_l} / {self.member_r}"
+
+    def get_absolute_url(self):
+        return reverse("members:duplicate", args=[self.pk])

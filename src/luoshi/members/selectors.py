@@ -232,6 +232,8 @@ def facts_shown(finding) -> list[tuple[str, str]]:
         "to": _("To"),
         "organization": _("Kept on"),
         "problems": _("Problems"),
+        "other": _("The other registration"),
+        "probability": _("Match probability"),
     }
     problems = {
         "national_id_format": _("the national ID is not 17 digits and a digit or X"),

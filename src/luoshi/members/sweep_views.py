@@ -185,3 +185,95 @@ def _finding_context(request, item, rule):
         "outcomes": Outcome.choices,
         "typed": request.POST,
     }
+
+
+# --- duplicate registrations -----------------------------------------------------------------------------------
+
+
+@login_required
+def duplicates(request):
+    from luoshi.members import duplicates as dups
+    from luoshi.members.models import DuplicateSearch, PairStatus
+
+    if not scoping.has_perm_anywhere(request.user, MEMBERS_MANAGE):
+        raise Http404
+    if request.method == "POST":
+        org = organization_roots_visible(request.user)
+        org = next((o for o in org if scoping.has_perm_on(request.user, MEMBERS_MANAGE, o.path)), None)
+        if org is None:
+            raise Http404
+        run = dups.search(by=request.user, organization=org)
+        messages.success(
+            request,
+            gettext("%(members)d members searched in %(s)s s: %(new)d new pairs to review.")
+            % {"members": run.members, "s": run.seconds, "new": run.new_pairs},
+        )
+        return redirect("members:duplicates")
+    status = request.GET.get("status", PairStatus.PENDING)
+    page = Paginator(dups.pairs_visible(request.user).filter(status=status), 30).get_page(
+        request.GET.get("page")
+    )
+    for pair in page.object_list:
+        pair.shown = [(dups.label(level), weight, dups.label(name)) for name, (level, weight) in _named(pair)]
+    return render(
+        request,
+        "members/duplicates.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": PairStatus.choices,
+            "last": DuplicateSearch.objects.filter(
+                organization__in=organization_roots_visible(request.user)
+            ).first(),
+        },
+    )
+
+
+def _named(pair):
+    from luoshi.analytics.duplicates import COMPARISONS
+
+    return [(COMPARISONS[c], pair.comparisons[c]) for c in COMPARISONS if c in pair.comparisons]
+
+
+@login_required
+def duplicate(request, pk):
+    from luoshi.members import duplicates as dups
+
+    pair = selectors.get_or_404(dups.pairs_visible(request.user), pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "merge":
+                keep = pair.member_l if request.POST.get("keep") == str(pair.member_l_id) else pair.member_r
+                if request.POST.get("keep") not in (str(pair.member_l_id), str(pair.member_r_id)):
+                    raise ServiceError(gettext("Keep one of the two records."))
+                dups.merge(by=request.user, pair=pair, keep=keep, reason=request.POST.get("reason", ""))
+            else:
+                dups.reject(by=request.user, pair=pair, reason=request.POST.get("reason", ""))
+        except NotPermitted:
+            raise Http404 from None
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect(pair)
+        messages.success(request, gettext("Recorded."))
+        return redirect("members:duplicates")
+    sensitive = all(selectors.can_see_sensitive(request.user, m) for m in (pair.member_l, pair.member_r))
+    sides = []
+    for m in (pair.member_l, pair.member_r):
+        sides.append(
+            {
+                "m": m,
+                "national_id": m.national_id if sensitive else selectors.mask_id(m.national_id),
+                "phone": m.phone if sensitive else selectors.mask_phone(m.phone),
+            }
+        )
+    if sensitive:
+        from luoshi.members.models import SensitiveRead
+
+        SensitiveRead.objects.bulk_create(
+            [
+                SensitiveRead(user=request.user, member=m, via="duplicates")
+                for m in (pair.member_l, pair.member_r)
+            ]
+        )
+    shown = [(dups.label(name), dups.label(level), weight) for name, (level, weight) in _named(pair)]
+    return render(request, "members/duplicate.html", {"pair": pair, "sides": sides, "shown": shown})
