@@ -8,7 +8,7 @@ import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import MEMBERS_MANAGE
@@ -27,7 +27,7 @@ from luoshi.orgs.tree import subtree_q
 # the labels analytics.duplicates gives its comparisons and levels, as the review page shows them
 LABELS = {
     "National ID": gettext_lazy("National ID"),
-    "Name": gettext_lazy("Name"),
+    "Name": pgettext_lazy("person", "Name"),
     "Birth date": gettext_lazy("Birth date"),
     "Mobile phone": gettext_lazy("Mobile phone"),
     "Exact match": gettext_lazy("Exact match"),
