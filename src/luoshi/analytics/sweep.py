@@ -12,6 +12,8 @@ A rule whose data is not in the system reports "no data" for the members it cann
     result = run(tables, rules, as_of)            # Result(findings=[(member_id, rule, facts)], counts={...})
 """
 
+import json
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -70,8 +72,7 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
     low, high = subtree_bounds(root_path)
     # Dates as text and booleans as 0/1 in every database, and the organizations apart (a small table the
     # engine joins): the driver then hands over plain values, the engine casts the columns (TABLES).
-    jobs = {}
-    jobs["orgs"] = (
+    orgs = _fetch(
         """SELECT id, CASE WHEN holds_members THEN 1 ELSE 0 END, CASE WHEN archived_at IS NULL THEN 0 ELSE 1 END,
                   name
            FROM orgs_organization WHERE path >= %s AND path < %s""",
@@ -82,9 +83,9 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
                         CASE WHEN m.lost_contact THEN 1 ELSE 0 END, CAST(m.lost_contact_since AS TEXT)
                  FROM members_member m WHERE m.archived_at IS NULL"""
     if len(root_path) == SEGMENT:  # a whole tree: no filter, one plain scan (a province's 4,000,000 rows)
-        jobs["members"] = (columns, [], "members")
+        members = _fetch(columns, [], "members")
     else:
-        jobs["members"] = (
+        members = _fetch(
             columns
             + " AND m.organization_id IN (SELECT id FROM orgs_organization WHERE path >= %s AND path < %s)",
             [low, high],
@@ -92,17 +93,17 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
         )
     # dues: every member's assessed years and latest paid month, as two plain grouped scans (the engine keeps
     # the members of the subtree by joining)
-    jobs["assessed"] = (
+    assessed = _fetch(
         "SELECT member_id, max(year), min(year) FROM members_duesassessment WHERE year <= %s GROUP BY member_id",
         [as_of.year],
         "assessed",
     )
-    jobs["paid"] = (
+    paid = _fetch(
         "SELECT member_id, CAST(max(month) AS TEXT) FROM members_duespayment WHERE month <= %s GROUP BY member_id",
         [as_of],
         "paid",
     )
-    jobs["transfers"] = (
+    transfers = _fetch(
         """SELECT t.member_id, t.number, CAST(t.valid_until AS TEXT), coalesce(o.name, t.to_name)
            FROM members_transfer t JOIN members_member m ON m.id = t.member_id
            JOIN orgs_organization f ON f.id = t.from_organization_id
@@ -113,7 +114,7 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
     )
     # duplicate registrations awaiting review, both records of each pair; and whether a duplicate search has
     # covered the subtree at all (else the rule has no data)
-    jobs["dups"] = (
+    dups = _fetch(
         """SELECT member_l_id, member_r_id, probability FROM members_duplicatepair WHERE status = 'pending'
            UNION ALL
            SELECT member_r_id, member_l_id, probability FROM members_duplicatepair WHERE status = 'pending'""",
@@ -121,17 +122,137 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
         "dups",
     )
     prefixes = [root_path[:k] for k in range(SEGMENT, len(root_path) + 1, SEGMENT)]
-    jobs["searched"] = (
+    searched = _fetch(
         "SELECT count(*) FROM members_duplicatesearch s JOIN orgs_organization o ON o.id = s.organization_id"
         f" WHERE o.path IN ({', '.join(['%s'] * len(prefixes))})",
         prefixes,
         "searched",
     )
-    tables = _fetch_all(jobs)
-    return {name: tables[name] for name in TABLES}
+    return {
+        "members": members,
+        "orgs": orgs,
+        "assessed": assessed,
+        "paid": paid,
+        "transfers": transfers,
+        "dups": dups,
+        "searched": searched,
+    }
 
 
-def _fetch_all(jobs: dict) -> dict[str, pa.Table]:
-    """Run the extract's queries one after the other (two threads, each with its own connection, measured
-    slower on two cores: the conversion of rows to Python values holds the interpreter)."""
-    return {name: _fetch(*job) for name, job in jobs.items()}
+def _check_digit_sql(column: str) -> str:
+    terms = " + ".join(
+        f"TRY_CAST(substr({column}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(WEIGHTS)
+    )
+    return f"substr('10X98765432', (({terms}) % 11) + 1, 1)"
+
+
+def _months_before(as_of: date, months: int) -> date:
+    """The first day of the month `months - 1` months before as_of's month: the window's start."""
+    index = as_of.year * 12 + as_of.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | None]]:
+    """rule code -> (SQL selecting (id, facts JSON text) of the members breaching it, SQL selecting the ids the
+    rule cannot judge, or None)."""
+    out = {}
+    for rule in rules:
+        code, params = rule["code"], rule.get("params") or {}
+        months = int(params.get("months", 6))
+        if code == "no_dues":
+            # whole months: the month of as_of is not over, so the window is the `months` months before it
+            start = _months_before(as_of, months + 1)
+            judged = f"d.first_year <= {start.year} AND d.last_year >= {as_of.year}"
+            out[code] = (
+                f"""SELECT m.id, json_object('last_paid', strftime(p.last_paid, '%Y-%m'), 'since', '{start:%Y-%m}')
+                    FROM members m JOIN assessed d ON d.member = m.id LEFT JOIN paid p ON p.member = m.id
+                    WHERE {judged} AND (p.last_paid IS NULL OR p.last_paid < DATE '{start}')""",
+                f"""SELECT m.id FROM members m LEFT JOIN assessed d ON d.member = m.id
+                    WHERE d.member IS NULL OR NOT ({judged})""",
+            )
+        elif code == "no_orglife":
+            out[code] = ("SELECT id, '{}' FROM members WHERE false", "SELECT id FROM members")
+        elif code == "lost_contact":
+            index = as_of.year * 12 + as_of.month - 1 - months
+            limit = date(index // 12, index % 12 + 1, min(as_of.day, 28))
+            out[code] = (
+                f"""SELECT id, json_object('lost_since', strftime(lost_since, '%Y-%m-%d')) FROM members
+                    WHERE lost AND lost_since IS NOT NULL AND lost_since <= DATE '{limit}'""",
+                None,
+            )
+        elif code == "pocket_member":
+            out[code] = (
+                """SELECT t.member, json_object('letter', t.number, 'valid_until', strftime(t.valid_until, '%Y-%m-%d'),
+                          'to', t.to_name)
+                   FROM transfers t JOIN members m ON m.id = t.member""",
+                None,
+            )
+        elif code == "unattached":
+            out[code] = (
+                """SELECT m.id, json_object('organization', o.name) FROM members m JOIN orgs o ON o.id = m.org
+                   WHERE NOT o.holds OR o.archived""",
+                None,
+            )
+        elif code == "invalid_data":
+            digit = _check_digit_sql("national_id")
+            problems = f"""list_filter([
+                CASE WHEN NOT regexp_full_match(coalesce(national_id, ''), '[0-9]{{17}}[0-9X]')
+                     THEN 'national_id_format'
+                     WHEN {digit} <> substr(national_id, 18, 1) THEN 'national_id_check_digit'
+                     WHEN try_strptime(substr(national_id, 7, 8), '%Y%m%d') IS NULL
+                          OR CAST(try_strptime(substr(national_id, 7, 8), '%Y%m%d') AS DATE) <> birth_date
+                     THEN 'birth_date' END,
+                CASE WHEN regexp_full_match(coalesce(national_id, ''), '[0-9]{{17}}[0-9X]')
+                          AND (CAST(substr(national_id, 17, 1) AS INTEGER) % 2 = 1) <> (sex = 'M') THEN 'sex' END,
+                CASE WHEN coalesce(phone, '') = '' THEN 'phone_missing'
+                     WHEN NOT regexp_full_match(phone, '1[0-9]{{10}}') THEN 'phone_invalid' END
+              ], lambda x: x IS NOT NULL)"""
+            out[code] = (
+                f"""SELECT id, json_object('problems', problems) FROM
+                    (SELECT id, {problems} AS problems FROM members) WHERE len(problems) > 0""",
+                None,
+            )
+        elif code == "duplicate":
+            out[code] = (
+                """SELECT m.id, json_object('other', min(d.other), 'probability', round(max(d.probability), 3))
+                   FROM members m JOIN dups d ON d.member = m.id GROUP BY m.id""",
+                "SELECT id FROM members WHERE (SELECT max(searches) FROM searched) = 0",
+            )
+        else:
+            raise ValueError(f"no check for the sweep rule {code!r}")
+    return out
+
+
+def run(tables: dict[str, pa.Table], rules: list[dict], as_of: date, engine: str = "duckdb") -> Result:
+    """Every rule over the extract. The same extract and rules give the same result, in the same order."""
+    if engine == "spark":
+        raise NotImplementedError("The Spark engine for the sweep is not in this version; use duckdb.")
+    import duckdb
+
+    result = Result()
+    con = duckdb.connect()
+    try:
+        started = time.perf_counter()
+        for name, table in tables.items():
+            con.register(f"{name}_arrow", table)
+            columns = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in TABLES[name].items())
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT {columns} FROM {name}_arrow")
+        # members of the subtree only (a whole tree is extracted without a filter: another tree may share the
+        # database)
+        con.execute("DELETE FROM members WHERE org NOT IN (SELECT id FROM orgs)")
+        result.members = con.execute("SELECT count(*) FROM members").fetchone()[0]
+        result.seconds["load"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        for code, (found_sql, no_data_sql) in statements(rules, as_of).items():
+            rows = con.execute(f"SELECT * FROM ({found_sql}) ORDER BY 1").fetchall()
+            no_data = con.execute(f"SELECT count(*) FROM ({no_data_sql})").fetchone()[0] if no_data_sql else 0
+            result.findings.extend((member, code, json.loads(facts)) for member, facts in rows)
+            result.counts[code] = {
+                "checked": result.members - no_data,
+                "found": len(rows),
+                "no_data": no_data,
+            }
+        result.seconds["rules"] = round(time.perf_counter() - started, 3)
+    finally:
+        con.close()
+    return result
