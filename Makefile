@@ -46,6 +46,8 @@ bench: install
 	$(BIN)/python bench/run.py --part all
 	$(BIN)/python bench/assessment.py
 	$(BIN)/python bench/members.py
+	$(BIN)/python bench/sweep.py --members 4000000
+	$(BIN)/python bench/duplicates.py --n 1000000
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/queue.sqlite3*

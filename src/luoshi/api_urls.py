@@ -25,13 +25,26 @@ from luoshi.inspections.api import (
     StandardViewSet,
     VisitViewSet,
 )
-from luoshi.members.api import MemberImportViewSet, MemberViewSet
+from luoshi.members.api import (
+    DuesPaymentViewSet,
+    DuplicatePairViewSet,
+    MemberImportViewSet,
+    MemberViewSet,
+    SweepFindingViewSet,
+    SweepViewSet,
+    TransferViewSet,
+)
 from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
 from luoshi.sites.api import CenterViewSet, MilestoneViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="org")
 router.register("members/imports", MemberImportViewSet, basename="member-import")
+router.register("members/transfers", TransferViewSet, basename="member-transfer")
+router.register("members/dues", DuesPaymentViewSet, basename="member-dues")
+router.register("members/sweeps", SweepViewSet, basename="member-sweep")
+router.register("members/findings", SweepFindingViewSet, basename="member-finding")
+router.register("members/duplicates", DuplicatePairViewSet, basename="member-duplicate")
 router.register("members", MemberViewSet, basename="member")
 router.register("positions", PositionViewSet, basename="position")
 router.register("obligations", ObligationViewSet, basename="obligation")

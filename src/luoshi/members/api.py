@@ -2,6 +2,8 @@
 one member gives them in full to a role entitled to them, and the read is logged), and imports (upload, the
 check's result with every row's errors, commit)."""
 
+from datetime import date as _date
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -9,8 +11,20 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from luoshi.core.api import _run
+from luoshi.members import dues as dues_service
+from luoshi.members import duplicates as duplicates_service
 from luoshi.members import selectors, services
-from luoshi.members.models import Member, MemberImport
+from luoshi.members import sweeps as sweep_service
+from luoshi.members.models import (
+    DuesPayment,
+    DuplicatePair,
+    Member,
+    MemberImport,
+    Sweep,
+    SweepFinding,
+    Transfer,
+)
+from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import organization_get_visible
 
 
@@ -153,3 +167,341 @@ class MemberImportViewSet(viewsets.ReadOnlyModelViewSet):
         """Import a checked file without errors, all or nothing; twice changes nothing."""
         job = _run(lambda: services.import_commit(by=request.user, job=self.get_object()))
         return Response(ImportSerializer(job).data)
+
+
+# --- transfers, dues, sweeps, findings, duplicate pairs -----------------------------------------------------------
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    destination = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "number",
+            "member",
+            "from_organization",
+            "to_organization",
+            "to_name",
+            "destination",
+            "reason",
+            "issued_on",
+            "valid_until",
+            "status",
+            "received_on",
+            "note",
+            "obligation",
+        ]
+        read_only_fields = [f for f in fields if f not in ("member", "to_organization", "to_name", "reason")]
+
+
+class TransferIssueSerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    to_organization = serializers.IntegerField(required=False, allow_null=True)
+    to_name = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField()
+    days = serializers.IntegerField(default=30)
+
+
+class TransferViewSet(viewsets.ReadOnlyModelViewSet):
+    """Transfer letters into or out of the caller's scope. POST issues one; `receive` and `cancel` close it."""
+
+    serializer_class = TransferSerializer
+
+    def get_queryset(self):
+        return selectors.transfers_visible(self.request.user)
+
+    @extend_schema(request=TransferIssueSerializer, responses={201: TransferSerializer})
+    def create(self, request):
+        data = TransferIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = selectors.member_get_visible(request.user, data.validated_data["member"])
+        target = None
+        if data.validated_data.get("to_organization"):
+            target = Organization.objects.filter(pk=data.validated_data["to_organization"]).first()
+        letter = _run(
+            lambda: services.transfer_issue(
+                by=request.user,
+                member=member,
+                to_organization=target,
+                to_name=data.validated_data["to_name"],
+                reason=data.validated_data["reason"],
+                days=data.validated_data["days"],
+            )
+        )
+        return Response(TransferSerializer(letter).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=TransferSerializer)
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        letter = _run(
+            lambda: services.transfer_receive(
+                by=request.user, transfer=self.get_object(), note=request.data.get("note", "")
+            )
+        )
+        return Response(TransferSerializer(letter).data)
+
+    @extend_schema(request=None, responses=TransferSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        letter = _run(
+            lambda: services.transfer_cancel(
+                by=request.user, transfer=self.get_object(), reason=request.data.get("reason", "")
+            )
+        )
+        return Response(TransferSerializer(letter).data)
+
+
+class DuesPaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DuesPayment
+        fields = ["id", "member", "month", "amount", "paid_on"]
+
+
+class DuesPaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Dues payments the caller may see (the branch's dues keeper and the offices above). POST records one."""
+
+    serializer_class = DuesPaymentSerializer
+
+    def get_queryset(self):
+        qs = DuesPayment.objects.visible_to(self.request.user).order_by("member_id", "month")
+        member = self.request.query_params.get("member")
+        return qs.filter(member_id=member) if member else qs
+
+    @extend_schema(request=DuesPaymentSerializer, responses={201: DuesPaymentSerializer})
+    def create(self, request):
+        data = DuesPaymentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = selectors.member_get_visible(request.user, data.validated_data["member"].pk)
+        payment = _run(
+            lambda: dues_service.pay(
+                by=request.user,
+                member=member,
+                month=data.validated_data["month"],
+                amount=data.validated_data["amount"],
+                paid_on=data.validated_data["paid_on"],
+            )
+        )
+        return Response(DuesPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class SweepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sweep
+        fields = ["id", "organization", "title", "as_of", "status", "rules", "summary", "opened_at"]
+        read_only_fields = ["status", "rules", "summary", "opened_at"]
+        extra_kwargs = {"title": {"required": False}, "as_of": {"required": False}}
+
+
+class SweepViewSet(viewsets.ReadOnlyModelViewSet):
+    """Sweeps over a subtree the caller's scope overlaps. POST opens one (checked in the background); `report`
+    gives the counts per rule and unit and the sentence for a report."""
+
+    serializer_class = SweepSerializer
+
+    def get_queryset(self):
+        return selectors.sweeps_visible(self.request.user)
+
+    @extend_schema(request=SweepSerializer, responses={201: SweepSerializer})
+    def create(self, request):
+        data = SweepSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = organization_get_visible(request.user, data.validated_data["organization"].pk)
+        sweep = _run(
+            lambda: sweep_service.sweep_open(
+                by=request.user,
+                organization=org,
+                title=data.validated_data.get("title", ""),
+                as_of=data.validated_data.get("as_of"),
+            )
+        )
+        return Response(SweepSerializer(sweep).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        sweep = self.get_object()
+        report = selectors.sweep_report(request.user, sweep)
+        return Response(
+            {
+                "rules": report["rules"],
+                "units": [
+                    {"organization": u["org"].pk, "found": u["found"], "closed": u["closed"]}
+                    for u in report["units"]
+                ],
+                "total": report["total"],
+                "closed": report["closed"],
+                "outcomes": report["outcomes"],
+                "sentence": selectors.sweep_sentence(sweep, report),
+            }
+        )
+
+
+class SweepFindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SweepFinding
+        fields = [
+            "id",
+            "sweep",
+            "member",
+            "organization",
+            "rule",
+            "facts",
+            "status",
+            "answer",
+            "answered_at",
+            "outcome",
+            "deadline",
+            "obligation",
+            "statement",
+            "statement_declined",
+            "statement_at",
+            "meeting_decision",
+            "meeting_on",
+            "approval",
+            "approved_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class SweepFindingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Findings the caller may see (`sweep`, `rule`, `status` filter). Actions follow the due process: `answer`
+    (answer), `outcome` (outcome, deadline), `rectified` (note), `statement` (statement or declined), `meeting`
+    (decision, held_on), `approve` (approval) — each refused out of order, with the reason."""
+
+    serializer_class = SweepFindingSerializer
+
+    def get_queryset(self):
+        qs = selectors.findings_visible(self.request.user)
+        for key in ("sweep", "rule", "status"):
+            if self.request.query_params.get(key):
+                qs = qs.filter(**{key: self.request.query_params[key]})
+        return qs
+
+    def _act(self, call):
+        return Response(SweepFindingSerializer(_run(call)).data)
+
+    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        return self._act(
+            lambda: sweep_service.finding_answer(
+                by=request.user, finding=self.get_object(), answer=request.data.get("answer", "")
+            )
+        )
+
+    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @action(detail=True, methods=["post"])
+    def outcome(self, request, pk=None):
+        deadline = request.data.get("deadline")
+        return self._act(
+            lambda: sweep_service.finding_outcome(
+                by=request.user,
+                finding=self.get_object(),
+                outcome=request.data.get("outcome", ""),
+                deadline=_date.fromisoformat(deadline) if deadline else None,
+            )
+        )
+
+    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @action(detail=True, methods=["post"])
+    def rectified(self, request, pk=None):
+        return self._act(
+            lambda: sweep_service.finding_rectified(
+                by=request.user, finding=self.get_object(), note=request.data.get("note", "")
+            )
+        )
+
+    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @action(detail=True, methods=["post"])
+    def statement(self, request, pk=None):
+        return self._act(
+            lambda: sweep_service.finding_statement(
+                by=request.user,
+                finding=self.get_object(),
+                statement=request.data.get("statement", ""),
+                declined=str(request.data.get("declined", "")).lower() in ("1", "true"),
+            )
+        )
+
+    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @action(detail=True, methods=["post"])
+    def meeting(self, request, pk=None):
+        held = request.data.get("held_on")
+        return self._act(
+            lambda: sweep_service.finding_meeting(
+                by=request.user,
+                finding=self.get_object(),
+                decision=request.data.get("decision", ""),
+                held_on=_date.fromisoformat(held) if held else None,
+            )
+        )
+
+    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._act(
+            lambda: sweep_service.finding_approve(
+                by=request.user, finding=self.get_object(), approval=request.data.get("approval", "")
+            )
+        )
+
+
+class DuplicatePairSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DuplicatePair
+        fields = [
+            "id",
+            "member_l",
+            "member_r",
+            "probability",
+            "weight",
+            "comparisons",
+            "status",
+            "decided_at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class DuplicatePairViewSet(viewsets.ReadOnlyModelViewSet):
+    """Candidate duplicate registrations whose two records the caller manages (`status` filter, pending by
+    default), each comparison with its level and weight. `merge` (keep, reason) and `reject` (reason)."""
+
+    serializer_class = DuplicatePairSerializer
+
+    def get_queryset(self):
+        return duplicates_service.pairs_visible(self.request.user).filter(
+            status=self.request.query_params.get("status", "pending")
+        )
+
+    def get_object(self):
+        return selectors.get_or_404(duplicates_service.pairs_visible(self.request.user), self.kwargs["pk"])
+
+    @extend_schema(request=None, responses=DuplicatePairSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        pair = self.get_object()
+        keep = pair.member_l if str(request.data.get("keep")) == str(pair.member_l_id) else pair.member_r
+        if str(request.data.get("keep")) not in (str(pair.member_l_id), str(pair.member_r_id)):
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"keep": ["member_l or member_r"]})
+        pair = _run(
+            lambda: duplicates_service.merge(
+                by=request.user, pair=pair, keep=keep, reason=request.data.get("reason", "")
+            )
+        )
+        return Response(DuplicatePairSerializer(pair).data)
+
+    @extend_schema(request=None, responses=DuplicatePairSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        pair = _run(
+            lambda: duplicates_service.reject(
+                by=request.user, pair=self.get_object(), reason=request.data.get("reason", "")
+            )
+        )
+        return Response(DuplicatePairSerializer(pair).data)
