@@ -212,3 +212,18 @@ def test_a_probationary_member_owes_the_branch_a_decision_at_one_year(world, log
         owed.state == "done"
         and Obligation.objects.filter(policy__kind="members.full_membership").count() == 1
     )
+
+
+def test_too_large_a_file_and_too_many_rows_are_refused_with_a_reason(
+    world, login, upload, settings, monkeypatch
+):
+    officer = login(world.users["org_officer"])
+    settings.UPLOAD_MAX_BYTES = 2_000  # the real limit is 20 MB; a sheet of two rows is ~5 kB
+    big = officer.post(
+        "/members/imports/", {"organization": world.district.code, "file": xlsx([row(0, world.b1.code)])}
+    )
+    assert big.status_code == 400 and "MB" in big.content.decode() and not MemberImport.objects.exists()
+    settings.UPLOAD_MAX_BYTES = 20 * 2**20
+    monkeypatch.setattr(services, "MAX_ROWS", 3)
+    job = upload(officer, world, xlsx([row(n, world.b1.code) for n in range(5)]))
+    assert job.status == "refused" and "3" in job.errors["0"][0] and not Member.objects.exists()
