@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.member, name="member"),
+    path("<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/transfer/", views.transfer_new, name="transfer_new"),
     path("transfers/", views.transfers, name="transfers"),
     path("transfers/<int:pk>/", views.transfer, name="transfer"),

@@ -18,7 +18,7 @@ from luoshi.core.documents import office_file_response
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.history import versions_of
 from luoshi.members import selectors, services
-from luoshi.members.models import Category, ImportStatus
+from luoshi.members.models import Category, ImportStatus, Member
 from luoshi.orgs.forms import pick_organization
 from luoshi.orgs.selectors import organization_get_visible, organization_roots_visible
 
@@ -304,3 +304,71 @@ def import_errors(request, pk):
         raise Http404
     content = services.error_sheet_of(job)
     return office_file_response(content, f"{gettext('errors')}-{job.filename.rsplit('.', 1)[0]}.xlsx")
+
+
+@login_required
+def member_edit(request, pk):
+    """A correction by hand, through the same checks as an import row; kept in the member's history."""
+    from luoshi.members.validation import HEADERS, OrgRef, check_row
+    from luoshi.orgs.models import Organization
+
+    item = selectors.member_get_visible(request.user, pk)
+    if not selectors.can_manage(request.user, item):
+        raise Http404
+    yes_no = {True: "是", False: "否"}
+    current = [
+        item.name,
+        "男" if item.sex == "M" else "女",
+        item.ethnicity,
+        item.national_id,
+        item.birth_date.isoformat(),
+        item.education,
+        "正式党员" if item.category == "full" else "预备党员",
+        item.organization.code,
+        item.joined_on.isoformat(),
+        item.full_on.isoformat() if item.full_on else "",
+        item.post,
+        item.phone,
+        item.residence,
+        yes_no[item.mobile],
+        yes_no[item.lost_contact],
+        item.lost_contact_since.isoformat() if item.lost_contact_since else "",
+    ]
+    cells = (
+        [request.POST.get(f"c{i}", value) for i, value in enumerate(current)]
+        if request.method == "POST"
+        else current
+    )
+    errors = []
+    if request.method == "POST":
+        from luoshi.accounts.permissions import MEMBERS_MANAGE
+
+        paths = scoping.paths_with_perm(request.user, MEMBERS_MANAGE)
+        organizations = {
+            code: OrgRef(org_id, holds)
+            for code, org_id, holds, path in Organization.objects.active().values_list(
+                "code", "id", "holds_members", "path"
+            )
+            if any(path.startswith(p) for p in paths)
+        }
+        values, errors = check_row(cells, organizations=organizations, today=timezone.localdate())
+        reason = request.POST.get("reason", "").strip()
+        if values is not None and not reason:
+            errors = [gettext("Give the reason for the correction (e.g. checked with the member's ID card).")]
+        if values is not None and not errors:
+            duplicate = (
+                Member.objects.active().filter(national_id=values["national_id"]).exclude(pk=item.pk).first()
+            )
+            if duplicate:
+                errors = [gettext("Another member in the register has this national ID.")]
+            else:
+                services.member_update(by=request.user, member=item, values=values, reason=reason)
+                messages.success(request, gettext("The corrections are saved."))
+                return redirect(item)
+    fields = list(zip(HEADERS, cells, strict=True))
+    return render(
+        request,
+        "members/member_form.html",
+        {"m": item, "fields": fields, "errors": errors, "reason": request.POST.get("reason", "")},
+        status=400 if errors else 200,
+    )
