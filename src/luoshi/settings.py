@@ -19,6 +19,8 @@ Variables (all optional):
   LOG_LEVEL        default WARNING (luoshi's own messages: INFO)
   WEB_CONCURRENCY  gunicorn worker processes for `luoshi serve` (default 2)
   LUOSHI_DEMO      true when the database holds the demo district (prints and enables demo helpers)
+  LUOSHI_ANALYTICS_ENGINE  duckdb (default: in the worker's process) or spark (the member sweep on a Spark
+                   cluster: LUOSHI_SPARK_MASTER, default local[*]; needs pyspark, requirements/spark.lock)
 """
 
 import os
@@ -274,6 +276,10 @@ else:
         "immediate": False,
         "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
     }
+
+ANALYTICS_ENGINE = os.environ.get("LUOSHI_ANALYTICS_ENGINE", "duckdb")
+if ANALYTICS_ENGINE not in ("duckdb", "spark"):
+    _fail("LUOSHI_ANALYTICS_ENGINE", f"expected duckdb or spark, got {ANALYTICS_ENGINE!r}")
 
 WEBHOOK_URL = os.environ.get("LUOSHI_WEBHOOK_URL", "")
 if WEBHOOK_URL and urlparse(WEBHOOK_URL).scheme not in ("http", "https"):

@@ -188,9 +188,49 @@ def _months_before(as_of: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | None]]:
+class Dialect:
+    """The few constructs the two engines spell differently; every statement is written once through these."""
+
+    def __init__(self, engine: str):
+        self.spark = engine == "spark"
+
+    def json(self, *pairs) -> str:
+        """An object of (key, SQL expression) pairs, as JSON text."""
+        inner = ", ".join(f"'{k}', {v}" for k, v in pairs)
+        return f"to_json(named_struct({inner}))" if self.spark else f"json_object({inner})"
+
+    def month(self, column: str) -> str:
+        return f"date_format({column}, 'yyyy-MM')" if self.spark else f"strftime({column}, '%Y-%m')"
+
+    def day(self, column: str) -> str:
+        return f"date_format({column}, 'yyyy-MM-dd')" if self.spark else f"strftime({column}, '%Y-%m-%d')"
+
+    def matches(self, column: str, pattern: str) -> str:
+        return (
+            f"({column} RLIKE '^{pattern}$')" if self.spark else f"regexp_full_match({column}, '{pattern}')"
+        )
+
+    def ymd(self, text: str) -> str:
+        """A yyyymmdd text as a date, or NULL if it is none."""
+        if self.spark:
+            return f"CAST(try_to_timestamp({text}, 'yyyyMMdd') AS DATE)"
+        return f"CAST(try_strptime({text}, '%Y%m%d') AS DATE)"
+
+    def present(self, items: list[str]) -> str:
+        """The non-null items, as a list."""
+        joined = ", ".join(items)
+        if self.spark:
+            return f"filter(array({joined}), x -> x IS NOT NULL)"
+        return f"list_filter([{joined}], lambda x: x IS NOT NULL)"
+
+    def length(self, column: str) -> str:
+        return f"size({column})" if self.spark else f"len({column})"
+
+
+def statements(rules: list[dict], as_of: date, engine: str = "duckdb") -> dict[str, tuple[str, str | None]]:
     """rule code -> (SQL selecting (id, facts JSON text) of the members breaching it, SQL selecting the ids the
-    rule cannot judge, or None)."""
+    rule cannot judge, or None), in the engine's dialect."""
+    d = Dialect(engine)
     out = {}
     for rule in rules:
         code, params = rule["code"], rule.get("params") or {}
@@ -198,13 +238,14 @@ def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | Non
         if code == "no_dues":
             # whole months: the month of as_of is not over, so the window is the `months` months before it
             start = _months_before(as_of, months + 1)
-            judged = f"d.first_year <= {start.year} AND d.last_year >= {as_of.year}"
+            judged = f"a.first_year <= {start.year} AND a.last_year >= {as_of.year}"
+            facts = d.json(("last_paid", d.month("p.last_paid")), ("since", f"'{start:%Y-%m}'"))
             out[code] = (
-                f"""SELECT m.id, json_object('last_paid', strftime(p.last_paid, '%Y-%m'), 'since', '{start:%Y-%m}')
-                    FROM members m JOIN assessed d ON d.member = m.id LEFT JOIN paid p ON p.member = m.id
+                f"""SELECT m.id, {facts}
+                    FROM members m JOIN assessed a ON a.member = m.id LEFT JOIN paid p ON p.member = m.id
                     WHERE {judged} AND (p.last_paid IS NULL OR p.last_paid < DATE '{start}')""",
-                f"""SELECT m.id FROM members m LEFT JOIN assessed d ON d.member = m.id
-                    WHERE d.member IS NULL OR NOT ({judged})""",
+                f"""SELECT m.id FROM members m LEFT JOIN assessed a ON a.member = m.id
+                    WHERE a.member IS NULL OR NOT ({judged})""",
             )
         elif code == "no_orglife":
             out[code] = ("SELECT id, '{}' FROM members WHERE false", "SELECT id FROM members")
@@ -212,46 +253,45 @@ def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | Non
             index = as_of.year * 12 + as_of.month - 1 - months
             limit = date(index // 12, index % 12 + 1, min(as_of.day, 28))
             out[code] = (
-                f"""SELECT id, json_object('lost_since', strftime(lost_since, '%Y-%m-%d')) FROM members
+                f"""SELECT id, {d.json(("lost_since", d.day("lost_since")))} FROM members
                     WHERE lost AND lost_since IS NOT NULL AND lost_since <= DATE '{limit}'""",
                 None,
             )
         elif code == "pocket_member":
-            out[code] = (
-                """SELECT t.member, json_object('letter', t.number, 'valid_until', strftime(t.valid_until, '%Y-%m-%d'),
-                          'to', t.to_name)
-                   FROM transfers t JOIN members m ON m.id = t.member""",
-                None,
+            facts = d.json(
+                ("letter", "t.number"), ("valid_until", d.day("t.valid_until")), ("to", "t.to_name")
             )
+            out[code] = (f"SELECT t.member, {facts} FROM transfers t JOIN members m ON m.id = t.member", None)
         elif code == "unattached":
             out[code] = (
-                """SELECT m.id, json_object('organization', o.name) FROM members m JOIN orgs o ON o.id = m.org
-                   WHERE NOT o.holds OR o.archived""",
+                f"""SELECT m.id, {d.json(("organization", "o.name"))} FROM members m JOIN orgs o ON o.id = m.org
+                    WHERE NOT o.holds OR o.archived""",
                 None,
             )
         elif code == "invalid_data":
             digit = _check_digit_sql("national_id")
-            problems = f"""list_filter([
-                CASE WHEN NOT regexp_full_match(coalesce(national_id, ''), '[0-9]{{17}}[0-9X]')
-                     THEN 'national_id_format'
-                     WHEN {digit} <> substr(national_id, 18, 1) THEN 'national_id_check_digit'
-                     WHEN try_strptime(substr(national_id, 7, 8), '%Y%m%d') IS NULL
-                          OR CAST(try_strptime(substr(national_id, 7, 8), '%Y%m%d') AS DATE) <> birth_date
-                     THEN 'birth_date' END,
-                CASE WHEN regexp_full_match(coalesce(national_id, ''), '[0-9]{{17}}[0-9X]')
-                          AND (CAST(substr(national_id, 17, 1) AS INTEGER) % 2 = 1) <> (sex = 'M') THEN 'sex' END,
-                CASE WHEN coalesce(phone, '') = '' THEN 'phone_missing'
-                     WHEN NOT regexp_full_match(phone, '1[0-9]{{10}}') THEN 'phone_invalid' END
-              ], lambda x: x IS NOT NULL)"""
+            well_formed = d.matches("coalesce(national_id, '')", "[0-9]{17}[0-9X]")
+            birth = d.ymd("substr(national_id, 7, 8)")
+            problems = d.present(
+                [
+                    f"""CASE WHEN NOT {well_formed} THEN 'national_id_format'
+                             WHEN {digit} <> substr(national_id, 18, 1) THEN 'national_id_check_digit'
+                             WHEN {birth} IS NULL OR {birth} <> birth_date THEN 'birth_date' END""",
+                    f"""CASE WHEN {well_formed}
+                             AND (CAST(substr(national_id, 17, 1) AS INTEGER) % 2 = 1) <> (sex = 'M') THEN 'sex' END""",
+                    f"""CASE WHEN coalesce(phone, '') = '' THEN 'phone_missing'
+                             WHEN NOT {d.matches("phone", "1[0-9]{10}")} THEN 'phone_invalid' END""",
+                ]
+            )
             out[code] = (
-                f"""SELECT id, json_object('problems', problems) FROM
-                    (SELECT id, {problems} AS problems FROM members) WHERE len(problems) > 0""",
+                f"""SELECT id, {d.json(("problems", "problems"))} FROM
+                    (SELECT id, {problems} AS problems FROM members) q WHERE {d.length("problems")} > 0""",
                 None,
             )
         elif code == "duplicate":
+            facts = d.json(("other", "min(x.other)"), ("probability", "round(max(x.probability), 3)"))
             out[code] = (
-                """SELECT m.id, json_object('other', min(d.other), 'probability', round(max(d.probability), 3))
-                   FROM members m JOIN dups d ON d.member = m.id GROUP BY m.id""",
+                f"SELECT m.id, {facts} FROM members m JOIN dups x ON x.member = m.id GROUP BY m.id",
                 "SELECT id FROM members WHERE (SELECT max(searches) FROM searched) = 0",
             )
         else:
@@ -260,9 +300,12 @@ def statements(rules: list[dict], as_of: date) -> dict[str, tuple[str, str | Non
 
 
 def run(tables: dict[str, pa.Table], rules: list[dict], as_of: date, engine: str = "duckdb") -> Result:
-    """Every rule over the extract. The same extract and rules give the same result, in the same order."""
+    """Every rule over the extract, on DuckDB (in process) or Spark. The same extract and rules give the same
+    result, in the same order, on both."""
     if engine == "spark":
-        raise NotImplementedError("The Spark engine for the sweep is not in this version; use duckdb.")
+        return _run_spark(tables, rules, as_of)
+    if engine != "duckdb":
+        raise ValueError(f"no analytics engine {engine!r} (duckdb or spark)")
     import duckdb
 
     result = Result()
@@ -282,13 +325,71 @@ def run(tables: dict[str, pa.Table], rules: list[dict], as_of: date, engine: str
         for code, (found_sql, no_data_sql) in statements(rules, as_of).items():
             rows = con.execute(f"SELECT * FROM ({found_sql}) ORDER BY 1").fetchall()
             no_data = con.execute(f"SELECT count(*) FROM ({no_data_sql})").fetchone()[0] if no_data_sql else 0
-            result.findings.extend((member, code, json.loads(facts)) for member, facts in rows)
-            result.counts[code] = {
-                "checked": result.members - no_data,
-                "found": len(rows),
-                "no_data": no_data,
-            }
+            _collect(result, code, rows, no_data)
         result.seconds["rules"] = round(time.perf_counter() - started, 3)
     finally:
         con.close()
     return result
+
+
+def _collect(result: Result, code: str, rows, no_data: int) -> None:
+    result.findings.extend((member, code, json.loads(facts)) for member, facts in rows)
+    result.counts[code] = {"checked": result.members - no_data, "found": len(rows), "no_data": no_data}
+
+
+def spark_session():
+    """A Spark session: the cluster named by LUOSHI_SPARK_MASTER, or local mode on this machine's cores."""
+    import os
+
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(os.environ.get("LUOSHI_SPARK_MASTER", "local[*]"))
+        .appName("luoshi-analytics")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config(
+            "spark.sql.jsonGenerator.ignoreNullFields", "false"
+        )  # {"last_paid": null}, as DuckDB writes it
+        .getOrCreate()
+    )
+
+
+def _run_spark(tables: dict[str, pa.Table], rules: list[dict], as_of: date) -> Result:
+    """The same statements on Spark: the extract handed over as Parquet files (what a cluster reads), each a
+    temporary view."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    result = Result()
+    spark = spark_session()
+    with tempfile.TemporaryDirectory(prefix="luoshi-spark-") as folder:
+        started = time.perf_counter()
+        for name, table in tables.items():
+            path = f"{folder}/{name}.parquet"
+            pq.write_table(table, path)
+            spark.read.parquet(path).createOrReplaceTempView(f"{name}_raw")
+            columns = ", ".join(f"CAST({c} AS {_spark_type(t)}) AS {c}" for c, t in TABLES[name].items())
+            spark.sql(f"SELECT {columns} FROM {name}_raw").createOrReplaceTempView(name)
+        spark.sql("SELECT m.* FROM members m LEFT SEMI JOIN orgs o ON o.id = m.org").createOrReplaceTempView(
+            "members_kept"
+        )
+        spark.catalog.cacheTable("members_kept")
+        spark.sql("SELECT * FROM members_kept").createOrReplaceTempView("members")
+        result.members = spark.sql("SELECT count(*) FROM members").collect()[0][0]
+        result.seconds["load"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        for code, (found_sql, no_data_sql) in statements(rules, as_of, engine="spark").items():
+            rows = [tuple(r) for r in spark.sql(f"SELECT * FROM ({found_sql}) q ORDER BY 1").collect()]
+            no_data = (
+                spark.sql(f"SELECT count(*) FROM ({no_data_sql}) q").collect()[0][0] if no_data_sql else 0
+            )
+            _collect(result, code, rows, no_data)
+        result.seconds["rules"] = round(time.perf_counter() - started, 3)
+        spark.catalog.uncacheTable("members_kept")
+    return result
+
+
+def _spark_type(sql_type: str) -> str:
+    return {"VARCHAR": "STRING", "INTEGER": "INT"}.get(sql_type, sql_type)

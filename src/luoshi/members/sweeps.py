@@ -63,7 +63,9 @@ def sweep_run(sweep_id: int) -> Sweep:
         return sweep
     started = timezone.now()
     tables = job.extract(sweep.organization.path, sweep.as_of)
-    result = job.run(tables, sweep.rules, sweep.as_of)
+    from django.conf import settings
+
+    result = job.run(tables, sweep.rules, sweep.as_of, engine=settings.ANALYTICS_ENGINE)
     orgs = dict(zip(tables["members"]["id"].to_pylist(), tables["members"]["org"].to_pylist(), strict=True))
     with transaction.atomic():
         sweep = Sweep.objects.select_for_update().get(pk=sweep.pk)
@@ -81,7 +83,7 @@ def sweep_run(sweep_id: int) -> Sweep:
         sweep.summary = {
             "rules": result.counts,
             "members": result.members,
-            "engine": "duckdb",
+            "engine": settings.ANALYTICS_ENGINE,
             "seconds": {**result.seconds, "total": round((timezone.now() - started).total_seconds(), 2)},
         }
         sweep.status = SweepStatus.OPEN
