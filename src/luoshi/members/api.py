@@ -484,14 +484,12 @@ class DuplicatePairViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         pair = self.get_object()
-        keep = pair.member_l if str(request.data.get("keep")) == str(pair.member_l_id) else pair.member_r
-        if str(request.data.get("keep")) not in (str(pair.member_l_id), str(pair.member_r_id)):
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError({"keep": ["member_l or member_r"]})
         pair = _run(
             lambda: duplicates_service.merge(
-                by=request.user, pair=pair, keep=keep, reason=request.data.get("reason", "")
+                by=request.user,
+                pair=pair,
+                keep=request.data.get("keep"),
+                reason=request.data.get("reason", ""),
             )
         )
         return Response(DuplicatePairSerializer(pair).data)

@@ -138,22 +138,24 @@ def reject(*, by, pair: DuplicatePair, reason: str) -> DuplicatePair:
     return pair
 
 
-def merge(*, by, pair: DuplicatePair, keep: Member, reason: str) -> DuplicatePair:
-    """The same person: `keep` stays in the register with any value only the other record had; the other is
-    archived ("merged into …"), its dues payments and assessments moved to the kept record. Both records keep
-    their whole history."""
+def merge(*, by, pair: DuplicatePair, keep, reason: str) -> DuplicatePair:
+    """The same person: `keep` (one of the two members, or its id as a form or the API sends it) stays in the
+    register with any value only the other record had; the other is archived ("merged into …"), its dues
+    payments and assessments moved to the kept record. Both records keep their whole history."""
     _decide(by, pair)
-    if keep.pk not in (pair.member_l_id, pair.member_r_id):
+    keep_id = str(getattr(keep, "pk", keep))
+    if keep_id not in (str(pair.member_l_id), str(pair.member_r_id)):
         raise ServiceError(_("Keep one of the two records."), field="keep")
+    keep_id = int(keep_id)
     if not (reason or "").strip():
         raise ServiceError(_("Say how you know it is one person."), field="reason")
     with transaction.atomic():
         pair = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
         if pair.status != PairStatus.PENDING:
             return pair
-        kept = Member.objects.select_for_update().get(pk=keep.pk)
+        kept = Member.objects.select_for_update().get(pk=keep_id)
         other = Member.objects.select_for_update().get(
-            pk=pair.member_r_id if keep.pk == pair.member_l_id else pair.member_l_id
+            pk=pair.member_r_id if keep_id == pair.member_l_id else pair.member_l_id
         )
         filled = [
             f

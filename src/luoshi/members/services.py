@@ -204,9 +204,14 @@ def _changes(clean: list[dict]) -> tuple[int, int, int]:
         member = existing.get(row["national_id"])
         if member is None:
             new += 1
-        elif any(getattr(member, f) != row[f] for f in FIELDS):
+        elif _differs(member, row):
             changed += 1
     return new, changed, len(clean) - new - changed
+
+
+def _differs(member: Member, row: dict) -> bool:
+    """Whether a checked row would change the member (the preview's count and the commit agree by this)."""
+    return any(getattr(member, f) != row[f] for f in FIELDS)
 
 
 def _existing(national_ids: list[str]) -> dict[str, Member]:
@@ -262,7 +267,7 @@ def import_apply(job_id: int) -> MemberImport:
             member = existing.get(row["national_id"])
             if member is None:
                 new.append(Member(**{f: row[f] for f in FIELDS}, initials=initials_of(row["name"])))
-            elif any(getattr(member, f) != row[f] for f in FIELDS):
+            elif _differs(member, row):
                 for f in FIELDS:
                     setattr(member, f, row[f])
                 member.initials = initials_of(member.name)

@@ -243,10 +243,12 @@ def duplicate(request, pk):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "merge":
-                keep = pair.member_l if request.POST.get("keep") == str(pair.member_l_id) else pair.member_r
-                if request.POST.get("keep") not in (str(pair.member_l_id), str(pair.member_r_id)):
-                    raise ServiceError(gettext("Keep one of the two records."))
-                dups.merge(by=request.user, pair=pair, keep=keep, reason=request.POST.get("reason", ""))
+                dups.merge(
+                    by=request.user,
+                    pair=pair,
+                    keep=request.POST.get("keep"),
+                    reason=request.POST.get("reason", ""),
+                )
             else:
                 dups.reject(by=request.user, pair=pair, reason=request.POST.get("reason", ""))
         except NotPermitted:

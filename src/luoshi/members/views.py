@@ -343,13 +343,13 @@ def member_edit(request, pk):
     if request.method == "POST":
         from luoshi.accounts.permissions import MEMBERS_MANAGE
 
-        paths = scoping.paths_with_perm(request.user, MEMBERS_MANAGE)
+        # the one organization the form names, if it lies in the user's scope (not the whole tree: a province
+        # has 95,000)
         organizations = {
             code: OrgRef(org_id, holds)
-            for code, org_id, holds, path in Organization.objects.active().values_list(
-                "code", "id", "holds_members", "path"
-            )
-            if any(path.startswith(p) for p in paths)
+            for code, org_id, holds in Organization.objects.active()
+            .filter(scoping.scope_q(request.user, MEMBERS_MANAGE), code=str(cells[7] or "").strip())
+            .values_list("code", "id", "holds_members")
         }
         values, errors = check_row(cells, organizations=organizations, today=timezone.localdate())
         reason = request.POST.get("reason", "").strip()
