@@ -6,6 +6,7 @@ namesakes that are not duplicates), scored against the known truth.
   .venv/bin/python bench/duplicates.py                  # 1,000,000 members, 2% second registrations
   .venv/bin/python bench/duplicates.py --n 100000
   .venv/bin/python bench/duplicates.py --training em    # parameters estimated on the register (EM)
+  .venv/bin/python bench/duplicates.py --engine spark   # the same search on Splink's SparkAPI (local mode)
 
 Reported:
   generate     the register's generation (in a child process, written to Arrow IPC; apart from the search)
@@ -42,6 +43,13 @@ def log(message: str) -> None:
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_mb_of(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -98,6 +106,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threshold", type=float, default=0.9)
     parser.add_argument("--training", choices=["fixed", "em"], default="fixed")
+    parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
     parser.add_argument("--no-splink-count", action="store_true", help="skip Splink's blocking analysis")
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # the child's output directory
     args = parser.parse_args()
@@ -128,10 +137,15 @@ def main() -> None:
 
     from luoshi.analytics.duplicates import find_duplicates
 
+    if args.engine == "spark":  # the session's start (a JVM, ~5 s) is not the search's
+        from luoshi.analytics.spark import session
+
+        jvm_pid = session().sparkContext._gateway.proc.pid
     started = time.perf_counter()
-    result = find_duplicates(records, threshold=args.threshold, training=args.training)
+    result = find_duplicates(records, threshold=args.threshold, training=args.training, engine=args.engine)
     search_s = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    jvm_mb = peak_mb_of(jvm_pid) if args.engine == "spark" else None
     info = json.loads(result.schema.metadata[b"duplicates"])
 
     found = {frozenset(p) for p in zip(result["id_l"].to_pylist(), result["id_r"].to_pylist(), strict=True)}
@@ -145,8 +159,9 @@ def main() -> None:
         "duplicate_rate": args.duplicate_rate,
         "seed": args.seed,
         "training": args.training,
+        "engine": args.engine,
         "threshold": args.threshold,
-        "threads": info["threads"],
+        "threads": info.get("threads"),
         "cpus": os.cpu_count(),
         "generate_s": round(generate_s, 2),
         "generate_max_rss_mb": round(generate_rss),
@@ -154,7 +169,8 @@ def main() -> None:
         "search_steps_s": info["seconds"],
         "baseline_rss_mb": round(baseline_mb),
         "max_rss_mb": round(peak_mb),
-        "duckdb_memory_mb": round(info["duckdb_memory_bytes"] / 2**20),
+        "duckdb_memory_mb": round(info["duckdb_memory_bytes"] / 2**20) if "duckdb_memory_bytes" in info else None,
+        "jvm_max_rss_mb": round(jvm_mb) if jvm_mb else None,
         "comparisons": info["comparisons"],
         "comparisons_per_record": round(info["comparisons"] / args.n, 4),
         "comparisons_by_rule": info["comparisons_by_rule"],
@@ -169,10 +185,10 @@ def main() -> None:
         "goal_met": search_s < GOAL_S and f1 >= GOAL_F1,
     }
     log(
-        f"search of {args.n:,} members ({args.training}): {search_s:.1f} s {info['seconds']}; "
+        f"search of {args.n:,} members ({args.engine}, {args.training}): {search_s:.1f} s {info['seconds']}; "
         f"{info['comparisons']:,} comparisons; {len(found):,} candidate pairs; precision {precision:.4f}, "
         f"recall {recall:.4f}, F1 {f1:.4f}; peak memory {peak_mb:.0f} MB (baseline {baseline_mb:.0f} MB, "
-        f"DuckDB after scoring {out['duckdb_memory_mb']} MB); goal < {GOAL_S:.0f} s and F1 ≥ {GOAL_F1}: "
+        f"DuckDB after scoring {out['duckdb_memory_mb']} MB, JVM {out['jvm_max_rss_mb']} MB); goal < {GOAL_S:.0f} s and F1 ≥ {GOAL_F1}: "
         f"{'met' if out['goal_met'] else 'MISSED'}"
     )
     if not args.no_splink_count:

@@ -19,8 +19,9 @@ Variables (all optional):
   LOG_LEVEL        default WARNING (luoshi's own messages: INFO)
   WEB_CONCURRENCY  gunicorn worker processes for `luoshi serve` (default 2)
   LUOSHI_DEMO      true when the database holds the demo district (prints and enables demo helpers)
-  LUOSHI_ANALYTICS_ENGINE  duckdb (default: in the worker's process) or spark (the member sweep on a Spark
-                   cluster: LUOSHI_SPARK_MASTER, default local[*]; needs pyspark, requirements/spark.lock)
+  LUOSHI_ANALYTICS_ENGINE  duckdb (default: in the worker's process) or spark (the member sweep and the
+                   duplicate search on a Spark cluster: LUOSHI_SPARK_MASTER, default local[*], and
+                   LUOSHI_SPARK_WORKDIR, a folder the executors share; needs pyspark, requirements/spark.lock)
 """
 
 import os

@@ -2,23 +2,11 @@
 over the same extract: one definition of each rule, two engines. PySpark is in requirements/dev.lock (through
 spark.in) and needs a Java runtime (.ci/run installs one)."""
 
-import pytest
 from django.utils import timezone
 
 from luoshi.analytics import sweep as job
 from luoshi.members.sweeps import rules
 from tests.members.test_sweep import TODAY, frozen, register_with_problems  # noqa: F401 — the fixtures
-
-
-@pytest.fixture(scope="module")
-def spark():
-    import shutil
-
-    if not shutil.which("java"):  # CI installs one (.ci/run); a developer's machine may lack it
-        pytest.skip("Spark needs a Java runtime: apt-get install default-jre-headless")
-    session = job.spark_session()
-    yield session
-    session.stop()
 
 
 def test_spark_gives_the_same_findings_as_duckdb(world, register_with_problems, spark, frozen):  # noqa: F811

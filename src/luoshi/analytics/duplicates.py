@@ -79,9 +79,11 @@ dominates) and needs duplicates enough to learn from; the rare identifier levels
 sampling does not see them), the birth date's conditional level keeps its m and u, and the prior stays.
 
 engine="duckdb" runs Splink's DuckDB API in memory, with threads capped to the CPUs this process may use and
-extension auto-install off (no network). engine="spark" is reserved for registers beyond one machine: the
-extract (`prepare`) and the model (`settings`: comparisons, blocking rules, prior) are engine-independent;
-only `_run_duckdb` is DuckDB's.
+extension auto-install off (no network). engine="spark" runs the same extract (`prepare`) and model
+(`settings`: comparisons, blocking rules, prior) on Splink's SparkAPI (luoshi.analytics.spark: a cluster, or
+local mode), for registers beyond one machine; Splink renders the same comparisons in Spark's SQL, with the
+Damerau–Levenshtein function from the jar the splink wheel ships. Both give the same pairs, levels and
+weights (tests/analytics/test_duplicates.py). Spark's metadata has no "duckdb_memory_bytes".
 """
 
 import json
@@ -175,17 +177,13 @@ def find_duplicates(
         raise ValueError("threshold is a probability between 0 and 1")
     if training not in ("fixed", "em"):
         raise ValueError('training is "fixed" or "em"')
-    if engine == "spark":
-        raise NotImplementedError(
-            'engine="spark" is not available yet: it will run the same extract and settings on Splink\'s '
-            'SparkAPI, for registers beyond one machine. Use engine="duckdb".'
-        )
-    if engine != "duckdb":
-        raise ValueError('engine is "duckdb" (or, later, "spark")')
+    if engine not in ("duckdb", "spark"):
+        raise ValueError('engine is "duckdb" or "spark"')
     started = time.perf_counter()
     extract = prepare(records)
     prepared = time.perf_counter() - started
-    result, info = _run_duckdb(extract, settings(len(extract)), threshold, training)
+    run = _run_spark if engine == "spark" else _run_duckdb
+    result, info = run(extract, settings(len(extract)), threshold, training)
     info["seconds"] = {"prepare": round(prepared, 3), **info["seconds"]}
     info.update(records=len(extract), threshold=threshold, engine=engine, training=training)
     return result.replace_schema_metadata({"duplicates": json.dumps(info)})
@@ -405,46 +403,98 @@ def _run_duckdb(extract: pa.Table, settings_creator, threshold: float, training:
             timings["training"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        blocked = linker.inference.compute_blocked_pairs_for_predict()
-        by_rule = dict(
-            con.sql(
-                f"SELECT match_key, count(*) FROM {blocked.physical_name} GROUP BY match_key ORDER BY 1"
-            ).fetchall()
-        )
+        by_rule, predictions = _predict(linker, threshold, lambda sql: con.sql(sql).fetchall())
         timings["blocking"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         memory = con.sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
-        blocked.drop_table_from_database_and_remove_from_cache()
-        result = _review_table(con, predictions.physical_name).to_arrow_table()
-        timings["scoring"] = time.perf_counter() - started
-
-        prior = _prior(len(extract))
-        info = {
-            "comparisons": sum(by_rule.values()),
-            "comparisons_by_rule": {
-                "+".join(BLOCKING_RULES[int(k)]): v
-                for k, v in sorted(by_rule.items(), key=lambda kv: int(kv[0]))
-            },
-            "prior_weight": math.log2(prior / (1 - prior)),
-            "duckdb_memory_bytes": int(memory or 0),
-            "threads": _threads(),
-            "seconds": {k: round(v, 3) for k, v in timings.items()},
-        }
+        result = con.sql(_review_sql(predictions.physical_name)).to_arrow_table()
+        timings["scoring"] = time.perf_counter() - started - timings["blocking"]
+        info = _info(len(extract), by_rule, timings)
+        info.update(duckdb_memory_bytes=int(memory or 0), threads=_threads())
         return result, info
     finally:
         con.close()
 
 
-def _review_table(con, predictions: str):
+# --- Spark --------------------------------------------------------------------------------------------------
+
+
+def _run_spark(extract: pa.Table, settings_creator, threshold: float, training: str):
+    import pyarrow.parquet as pq
+    from splink import Linker, SparkAPI
+
+    from luoshi.analytics import spark as engine
+
+    spark = engine.session()
+    with engine.workdir() as folder:
+        timings = {}
+        started = time.perf_counter()
+        pq.write_table(extract, f"{folder}/members.parquet")
+        members = spark.read.parquet(f"{folder}/members.parquet")
+        spark.sparkContext.setCheckpointDir(f"{folder}/checkpoints")
+        db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
+        linker = Linker(db_api.register(members), settings_creator, log_level=None)
+        timings["load"] = time.perf_counter() - started
+
+        if training == "em":
+            started = time.perf_counter()
+            _train_em(linker)
+            timings["training"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        by_rule, predictions = _predict(linker, threshold, lambda sql: spark.sql(sql).collect())
+        timings["blocking"] = time.perf_counter() - started
+        result = spark.sql(_review_sql(predictions.physical_name)).toArrow()
+        timings["scoring"] = time.perf_counter() - started - timings["blocking"]
+        # Spark's Arrow gives int64 / double / string as DuckDB's does; the same schema, field for field
+        result = result.cast(_review_schema())
+        return result, _info(len(extract), by_rule, timings)
+
+
+# --- both engines -------------------------------------------------------------------------------------------
+
+
+def _predict(linker, threshold: float, fetch):
+    """The blocked pairs counted per blocking rule, then the predictions above `threshold` (Splink's table)."""
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    by_rule = dict(fetch(f"SELECT match_key, count(*) FROM {blocked.physical_name} GROUP BY match_key"))
+    predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    blocked.drop_table_from_database_and_remove_from_cache()
+    return by_rule, predictions
+
+
+def _info(n: int, by_rule: dict, timings: dict) -> dict:
+    prior = _prior(n)
+    return {
+        "comparisons": sum(by_rule.values()),
+        "comparisons_by_rule": {
+            "+".join(BLOCKING_RULES[int(k)]): v for k, v in sorted(by_rule.items(), key=lambda kv: int(kv[0]))
+        },
+        "prior_weight": math.log2(prior / (1 - prior)),
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _review_sql(predictions: str) -> str:
     """The predictions as the review queue's rows: ids, probability, weight, and per comparison its level's
     label and match weight; strongest first (ties by ids, so the order is stable). Splink numbers a
-    comparison's levels from the most specific, k − 1 … 0, and a null level −1."""
+    comparison's levels from the most specific, k − 1 … 0, and a null level −1. Plain SQL that DuckDB and
+    Spark read alike."""
     columns = ["id_l", "id_r", "match_probability", "match_weight"]
     for comparison, spec in LEVELS.items():
         labels = [(-1, NULL_LABEL)] + [(len(spec) - 1 - i, label) for i, (label, _, _) in enumerate(spec)]
         cases = " ".join(f"WHEN {gamma} THEN '{label}'" for gamma, label in labels)
         columns.append(f"CASE gamma_{comparison} {cases} END AS {comparison}_level")
-        columns.append(f"mw_{comparison}::DOUBLE AS {comparison}_weight")
-    return con.sql(f"SELECT {', '.join(columns)} FROM {predictions} ORDER BY match_weight DESC, id_l, id_r")
+        columns.append(f"CAST(mw_{comparison} AS DOUBLE) AS {comparison}_weight")
+    return f"SELECT {', '.join(columns)} FROM {predictions} ORDER BY match_weight DESC, id_l, id_r"
+
+
+def _review_schema() -> pa.Schema:
+    fields = [
+        ("id_l", pa.int64()),
+        ("id_r", pa.int64()),
+        ("match_probability", pa.float64()),
+        ("match_weight", pa.float64()),
+    ]
+    for comparison in LEVELS:
+        fields += [(f"{comparison}_level", pa.string()), (f"{comparison}_weight", pa.float64())]
+    return pa.schema(fields)

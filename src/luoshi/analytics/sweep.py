@@ -337,34 +337,16 @@ def _collect(result: Result, code: str, rows, no_data: int) -> None:
     result.counts[code] = {"checked": result.members - no_data, "found": len(rows), "no_data": no_data}
 
 
-def spark_session():
-    """A Spark session: the cluster named by LUOSHI_SPARK_MASTER, or local mode on this machine's cores."""
-    import os
-
-    from pyspark.sql import SparkSession
-
-    return (
-        SparkSession.builder.master(os.environ.get("LUOSHI_SPARK_MASTER", "local[*]"))
-        .appName("luoshi-analytics")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config(
-            "spark.sql.jsonGenerator.ignoreNullFields", "false"
-        )  # {"last_paid": null}, as DuckDB writes it
-        .getOrCreate()
-    )
-
-
 def _run_spark(tables: dict[str, pa.Table], rules: list[dict], as_of: date) -> Result:
     """The same statements on Spark: the extract handed over as Parquet files (what a cluster reads), each a
     temporary view."""
-    import tempfile
-
     import pyarrow.parquet as pq
 
+    from luoshi.analytics import spark as engine
+
     result = Result()
-    spark = spark_session()
-    with tempfile.TemporaryDirectory(prefix="luoshi-spark-") as folder:
+    spark = engine.session()
+    with engine.workdir() as folder:
         started = time.perf_counter()
         for name, table in tables.items():
             path = f"{folder}/{name}.parquet"

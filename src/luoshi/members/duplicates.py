@@ -5,6 +5,7 @@ the first, both histories kept; rejecting marks the two as different people, and
 import time
 
 import pyarrow as pa
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,7 +69,7 @@ def search(*, by, organization) -> DuplicateSearch:
             "phone": pa.array(columns[4], pa.string()),
         }
     )
-    pairs = find_duplicates(records) if len(rows) > 1 else None
+    pairs = find_duplicates(records, engine=settings.ANALYTICS_ENGINE) if len(rows) > 1 else None
     found = pairs.to_pylist() if pairs is not None else []
     with transaction.atomic():
         run = DuplicateSearch.objects.create(
