@@ -169,7 +169,9 @@ def main() -> None:
         "search_steps_s": info["seconds"],
         "baseline_rss_mb": round(baseline_mb),
         "max_rss_mb": round(peak_mb),
-        "duckdb_memory_mb": round(info["duckdb_memory_bytes"] / 2**20) if "duckdb_memory_bytes" in info else None,
+        "duckdb_memory_mb": round(info["duckdb_memory_bytes"] / 2**20)
+        if "duckdb_memory_bytes" in info
+        else None,
         "jvm_max_rss_mb": round(jvm_mb) if jvm_mb else None,
         "comparisons": info["comparisons"],
         "comparisons_per_record": round(info["comparisons"] / args.n, 4),
