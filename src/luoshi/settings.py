@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "luoshi.sites",
     "luoshi.assessment",
     "luoshi.members",
+    "luoshi.orglife",
     "luoshi.reports",
     "luoshi.demo",
 ]

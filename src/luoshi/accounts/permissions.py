@@ -24,6 +24,9 @@ MEMBERS_VIEW = "members.view"
 MEMBERS_MANAGE = "members.manage"
 MEMBERS_SENSITIVE = "members.sensitive"
 MEMBERS_DUES = "members.dues"
+ORGLIFE_RECORD = "orglife.record"
+ORGLIFE_PLAN = "orglife.plan"
+ORGLIFE_SUPERVISE = "orglife.supervise"
 
 ALL = {
     ORGS_VIEW: _("See organizations"),
@@ -42,6 +45,9 @@ ALL = {
     MEMBERS_MANAGE: _("Edit and import member records"),
     MEMBERS_SENSITIVE: _("See members' full national ID and phone (every read is logged)"),
     MEMBERS_DUES: _("See and record members' dues (the branch's dues keeper and the offices above)"),
+    ORGLIFE_RECORD: _("Record the branch's meetings and attendance"),
+    ORGLIFE_PLAN: _("Publish theme-day plans and meeting rules, and assign supervisors"),
+    ORGLIFE_SUPERVISE: _("Record supervision visits to branches' theme days"),
 }
 
 _READ = [ORGS_VIEW, OBLIGATIONS_VIEW]
@@ -53,23 +59,26 @@ BUILTIN_ROLES = {
     "org_officer": (
         _("Organization officer"),
         _OFFICE
-        + [ORGS_MANAGE, ASSESSMENT_MANAGE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE, MEMBERS_DUES],
+        + [ORGS_MANAGE, ASSESSMENT_MANAGE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE, MEMBERS_DUES]
+        + [ORGLIFE_RECORD, ORGLIFE_PLAN, ORGLIFE_SUPERVISE],
         False,
     ),
     "discipline_officer": (_("Discipline officer"), _OFFICE + [MEMBERS_VIEW], True),
     "publicity_officer": (_("Publicity officer"), _READ + [OBLIGATIONS_CREATE], False),
     "street_secretary": (
         _("Street secretary"),
-        _READ + [OBLIGATIONS_CREATE, OBLIGATIONS_COMPLETE, OBLIGATIONS_WAIVE, AUDIT_VIEW, MEMBERS_VIEW],
+        _READ
+        + [OBLIGATIONS_CREATE, OBLIGATIONS_COMPLETE, OBLIGATIONS_WAIVE, AUDIT_VIEW, MEMBERS_VIEW]
+        + [ORGLIFE_PLAN, ORGLIFE_SUPERVISE],
         False,
     ),
     # a branch keeps its own members' records and needs their phones to reach them
     "branch_secretary": (
         _("Branch secretary"),
-        _READ + [OBLIGATIONS_COMPLETE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE],
+        _READ + [OBLIGATIONS_COMPLETE, MEMBERS_VIEW, MEMBERS_MANAGE, MEMBERS_SENSITIVE, ORGLIFE_RECORD],
         False,
     ),
-    "inspector": (_("Inspector"), _READ + [INSPECTIONS_CONDUCT], False),
+    "inspector": (_("Inspector"), _READ + [INSPECTIONS_CONDUCT, ORGLIFE_SUPERVISE], False),
     "dues_keeper": (_("Dues keeper (党费收缴员)"), [ORGS_VIEW, MEMBERS_VIEW, MEMBERS_DUES], False),
     "member": (_("Member"), [ORGS_VIEW], False),
     "auditor": (_("Auditor (read-only)"), _READ + [AUDIT_VIEW, MEMBERS_VIEW], False),

@@ -5,8 +5,8 @@ TABLES (`members`, `orgs`, `assessed`, `paid`, `transfers`); another engine (Spa
 the same extract.
 
 A rule whose data is not in the system reports "no data" for the members it cannot judge — never "compliant":
-`no_dues` for members without an assessment, `no_orglife` for everyone until organizational life is recorded,
-`duplicate` until a duplicate search has run.
+`no_dues` for members without an assessment, `no_orglife` for the members of a branch that began recording its
+meetings after the window's start, `duplicate` until a duplicate search has run.
 
     tables = extract(root_path, as_of)            # {name: pyarrow.Table}
     result = run(tables, rules, as_of)            # Result(findings=[(member_id, rule, facts)], counts={...})
@@ -50,6 +50,8 @@ TABLES = {
     "transfers": {"member": "BIGINT", "number": "VARCHAR", "valid_until": "DATE", "to_name": "VARCHAR"},
     "dups": {"member": "BIGINT", "other": "BIGINT", "probability": "DOUBLE"},
     "searched": {"searches": "INTEGER"},
+    "attended": {"member": "BIGINT", "last_day": "DATE"},
+    "recording": {"branch": "BIGINT", "first_day": "DATE"},
 }
 
 
@@ -164,7 +166,23 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
         prefixes,
         "searched",
     )
+    # organizational life: each member's last meeting attended, and when each branch began recording meetings
+    # (a branch that began within the window cannot be judged yet); days in the local time zone
+    day = _local_day_sql("m.starts_at", as_of)
+    attended = _fetch(
+        f"""SELECT a.member_id, max({day}) FROM orglife_attendance a JOIN orglife_meeting m ON m.id = a.meeting_id
+            WHERE a.present AND m.withdrawn_at IS NULL AND {day} <= %s GROUP BY a.member_id""",
+        [as_of.isoformat()],
+        "attended",
+    )
+    recording = _fetch(
+        f"SELECT m.branch_id, min({day}) FROM orglife_meeting m WHERE m.withdrawn_at IS NULL GROUP BY m.branch_id",
+        [],
+        "recording",
+    )
     return {
+        "attended": attended,
+        "recording": recording,
         "members": members,
         "orgs": orgs,
         "assessed": assessed,
@@ -173,6 +191,19 @@ def extract(root_path: str, as_of: date) -> dict[str, pa.Table]:
         "dups": dups,
         "searched": searched,
     }
+
+
+def _local_day_sql(column: str, on: date) -> str:
+    """The local calendar day of a stored (UTC) timestamp, as 'YYYY-MM-DD' text in either database."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    if connection.vendor == "postgresql":
+        return f"CAST(CAST(({column} AT TIME ZONE '{settings.TIME_ZONE}') AS DATE) AS TEXT)"
+    offset = ZoneInfo(settings.TIME_ZONE).utcoffset(datetime(on.year, on.month, on.day))
+    return f"date({column}, '{int(offset.total_seconds() // 60):+d} minutes')"
 
 
 def _check_digit_sql(column: str) -> str:
@@ -248,7 +279,16 @@ def statements(rules: list[dict], as_of: date, engine: str = "duckdb") -> dict[s
                     WHERE a.member IS NULL OR NOT ({judged})""",
             )
         elif code == "no_orglife":
-            out[code] = ("SELECT id, '{}' FROM members WHERE false", "SELECT id FROM members")
+            # whole months, as for dues; judged only where the branch was recording meetings by the window's start
+            start = _months_before(as_of, months + 1)
+            facts = d.json(("last_attended", d.day("a.last_day")), ("since", f"'{start:%Y-%m}'"))
+            out[code] = (
+                f"""SELECT m.id, {facts}
+                    FROM members m JOIN recording r ON r.branch = m.org LEFT JOIN attended a ON a.member = m.id
+                    WHERE r.first_day <= DATE '{start}' AND (a.last_day IS NULL OR a.last_day < DATE '{start}')""",
+                f"""SELECT m.id FROM members m LEFT JOIN recording r ON r.branch = m.org
+                    WHERE r.branch IS NULL OR r.first_day > DATE '{start}'""",
+            )
         elif code == "lost_contact":
             index = as_of.year * 12 + as_of.month - 1 - months
             limit = date(index // 12, index % 12 + 1, min(as_of.day, 28))

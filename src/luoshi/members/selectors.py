@@ -225,6 +225,7 @@ def facts_shown(finding) -> list[tuple[str, str]]:
 
     labels = {
         "last_paid": _("Last month paid"),
+        "last_attended": _("Last organizational life attended"),
         "since": _("Counted from"),
         "lost_since": _("Lost contact since"),
         "letter": _("Transfer letter"),
@@ -247,6 +248,8 @@ def facts_shown(finding) -> list[tuple[str, str]]:
     for key, value in (finding.facts or {}).items():
         if key == "last_paid" and not value:
             value = _("none this year")
+        if key == "last_attended" and not value:
+            value = _("none recorded")
         if isinstance(value, list):
             value = "；".join(str(problems.get(v, v)) for v in value)
         shown.append((str(labels.get(key, key)), value))
