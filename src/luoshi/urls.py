@@ -10,6 +10,7 @@ urlpatterns = [
     path("centers/", include("luoshi.sites.urls")),
     path("assessment/", include("luoshi.assessment.urls")),
     path("members/", include("luoshi.members.urls")),
+    path("orglife/", include("luoshi.orglife.urls")),
     path("cockpit/", include("luoshi.reports.urls")),
     path("api/", include("luoshi.api_urls")),
 ]

@@ -57,6 +57,106 @@ def rules_in_force(branch_path: str, on: date) -> dict[str, MeetingRule]:
     return best
 
 
+# The standing rules (三会一课 and the yearly meetings), as the 2018 branch-work regulations set them: what a
+# district adopts on its first day; each is data a street may tighten with its own rule.
+STANDARD_RULES = (
+    (
+        MeetingKind.GENERAL_MEETING,
+        "quarter",
+        1,
+        "《中国共产党支部工作条例（试行）》第十六条：支部党员大会一般每季度召开1次",
+    ),
+    (
+        MeetingKind.COMMITTEE_MEETING,
+        "month",
+        1,
+        "《中国共产党支部工作条例（试行）》第十六条：支部委员会会议一般每月召开1次",
+    ),
+    (
+        MeetingKind.GROUP_MEETING,
+        "month",
+        1,
+        "《中国共产党支部工作条例（试行）》第十六条：党小组会一般每月召开1次",
+    ),
+    (
+        MeetingKind.PARTY_LECTURE,
+        "quarter",
+        1,
+        "《中国共产党支部工作条例（试行）》第十六条：党课每季度至少1次",
+    ),
+    (
+        MeetingKind.THEME_DAY,
+        "month",
+        1,
+        "《中国共产党支部工作条例（试行）》第十六条：每月相对固定1天开展主题党日",
+    ),
+    (
+        MeetingKind.LIFE_MEETING,
+        "year",
+        1,
+        "《中国共产党支部工作条例（试行）》第十七条：组织生活会一般每年召开1次",
+    ),
+    (
+        MeetingKind.DEMOCRATIC_EVALUATION,
+        "year",
+        1,
+        "《中国共产党支部工作条例（试行）》第十七条：民主评议党员一般每年开展1次",
+    ),
+)
+
+
+def rule_save(
+    *,
+    by,
+    organization,
+    kind: str,
+    frequency: str,
+    times: int = 1,
+    record_within_days: int = 7,
+    effective_from: date,
+    effective_until: date | None = None,
+    basis: str = "",
+    rule: MeetingRule | None = None,
+) -> MeetingRule:
+    """A rule for the branches under `organization` (its office's own), or a correction of one."""
+    from luoshi.orglife.models import Frequency
+
+    if by is not None and not scoping.has_perm_at(by, ORGLIFE_PLAN, organization.path):
+        raise NotPermitted
+    if kind not in MeetingKind.values or frequency not in Frequency.values:
+        raise ServiceError(_("Choose the kind of meeting and how often it is due."))
+    if times < 1 or record_within_days > 60:
+        raise ServiceError(_("At least once per period, and recorded within 60 days at most."), field="times")
+    if effective_until is not None and effective_until < effective_from:
+        raise ServiceError(_("The rule cannot end before it begins."), field="effective_until")
+    rule = rule or MeetingRule(organization=organization)
+    rule.kind, rule.frequency, rule.times = kind, frequency, times
+    rule.record_within_days, rule.basis = record_within_days, basis
+    rule.effective_from, rule.effective_until = effective_from, effective_until
+    rule._change_reason = _("Rule edited")
+    rule.save()
+    data_changed()
+    return rule
+
+
+def rules_default(*, organization, effective_from: date, by=None) -> list[MeetingRule]:
+    """The standing rules (STANDARD_RULES) for everything under `organization`, if it has none yet."""
+    if MeetingRule.objects.filter(organization=organization).exists():
+        return []
+    return [
+        rule_save(
+            by=by,
+            organization=organization,
+            kind=kind,
+            frequency=frequency,
+            times=times,
+            effective_from=effective_from,
+            basis=basis,
+        )
+        for kind, frequency, times, basis in STANDARD_RULES
+    ]
+
+
 def recording_deadline(meeting_day: date, rule: MeetingRule | None) -> date:
     days = rule.record_within_days if rule is not None else DEFAULT_RECORD_WITHIN_DAYS
     return meeting_day + timedelta(days=days)
