@@ -34,6 +34,7 @@ from luoshi.members.api import (
     SweepViewSet,
     TransferViewSet,
 )
+from luoshi.orglife.api import ArchiveView, CheckinView, MeetingViewSet, PlanViewSet, RuleViewSet
 from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
 from luoshi.sites.api import CenterViewSet, MilestoneViewSet
 
@@ -67,6 +68,9 @@ router.register("assessment/schemes", SchemeViewSet, basename="assessment-scheme
 router.register("assessment/runs", RunViewSet, basename="assessment-run")
 router.register("assessment/results", ResultViewSet, basename="assessment-result")
 router.register("assessment/appeals", AppealViewSet, basename="assessment-appeal")
+router.register("orglife/rules", RuleViewSet, basename="orglife-rule")
+router.register("orglife/plans", PlanViewSet, basename="orglife-plan")
+router.register("orglife/meetings", MeetingViewSet, basename="orglife-meeting")
 router.register("sites/centers", CenterViewSet, basename="sites-center")
 router.register("sites/milestones", MilestoneViewSet, basename="sites-milestone")
 
@@ -75,5 +79,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("accountability/statistics/", supervision_statistics, name="accountability-statistics"),
+    path("orglife/checkin/", CheckinView.as_view(), name="orglife-checkin"),
+    path("orglife/archive/", ArchiveView.as_view(), name="orglife-archive"),
     path("", include(router.urls)),
 ]

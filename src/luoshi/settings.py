@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReviewDecisionEnum": ["accept", "return"],
         "ProposalDecisionEnum": ["confirm", "dismiss"],
+        "MeetingKindEnum": "luoshi.orglife.models.MeetingKind",
+        "AgendaItemEnum": "luoshi.orglife.models.AgendaItem",
     },
 }
 

@@ -17,6 +17,7 @@ from luoshi.orglife.models import (
     Attendance,
     Meeting,
     MeetingKind,
+    MeetingRule,
     Organizer,
     PlanSupervisor,
     SupervisionVisit,
@@ -45,15 +46,25 @@ def meeting_get_visible(user, pk) -> Meeting:
     return meeting
 
 
-def plans_visible(user):
-    """Plans of offices above or within the user's organizations: a branch sees the plans it must answer."""
+def _offices_q(user) -> Q:
+    """Rows of offices above or within the user's organizations (a branch answers the plans and rules of the
+    offices above it)."""
     from luoshi.accounts.scoping import paths_with_perm
 
     prefixes = set()
     for path in paths_with_perm(user, ORGS_VIEW):  # the offices on the way down to the user's organizations
         prefixes.update(ancestor_paths(path))
-    above = Q(organization__path__in=prefixes)
-    return ThemeDayPlan.objects.filter(above | scope_q(user, ORGS_VIEW, field="organization__path"))
+    return Q(organization__path__in=prefixes) | scope_q(user, ORGS_VIEW, field="organization__path")
+
+
+def plans_visible(user):
+    """The one scoping function of plans: those of offices above or within the user's organizations."""
+    return ThemeDayPlan.objects.filter(_offices_q(user))
+
+
+def rules_visible(user):
+    """The one scoping function of meeting rules: as for plans."""
+    return MeetingRule.objects.filter(_offices_q(user))
 
 
 def plan_get_visible(user, pk) -> ThemeDayPlan:
