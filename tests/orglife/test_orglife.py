@@ -122,7 +122,10 @@ def test_a_quarter_without_a_general_meeting_becomes_an_obligation_at_its_end(li
     with travel(date(2026, 9, 30)):
         meeting_dues_sync()
         assert not general.exists()  # the quarter is not over (the second quarter's are opened)
-        assert MeetingDue.objects.filter(kind=MeetingKind.GENERAL_MEETING, period_start=date(2026, 4, 1)).count() == 3
+        assert (
+            MeetingDue.objects.filter(kind=MeetingKind.GENERAL_MEETING, period_start=date(2026, 4, 1)).count()
+            == 3
+        )
     with travel(date(2026, 10, 1)):
         meeting_dues_sync()
         assert sorted(general.values_list("branch__code", flat=True)) == ["B2", "B3"]
@@ -284,3 +287,24 @@ def test_a_streets_stricter_rule_applies_under_it(life, frozen):
             frequency="month",
             effective_from=date(2026, 1, 1),
         )
+
+
+def test_a_streets_monthly_rule_is_judged_on_its_own_branches_only(life):
+    w = life.world
+    services.rule_save(
+        by=w.users["street_secretary"],
+        organization=w.s1,
+        kind=MeetingKind.PARTY_LECTURE,
+        frequency="month",
+        effective_from=date(2026, 1, 1),
+    )
+    with travel(date(2026, 11, 2)):
+        meeting_dues_sync()
+    lectures = MeetingDue.objects.filter(kind=MeetingKind.PARTY_LECTURE)
+    # October is a month of the street's rule: its branches owe October's lecture; b3 keeps the district's
+    # quarterly rule and owes the third quarter's
+    assert sorted(lectures.values_list("branch__code", "period_start")) == [
+        ("B1", date(2026, 10, 1)),
+        ("B2", date(2026, 10, 1)),
+        ("B3", date(2026, 7, 1)),
+    ]

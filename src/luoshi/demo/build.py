@@ -126,6 +126,10 @@ class Builder:
             from luoshi.members import demo as members_demo
 
             members_demo.build(self, levels, personas)
+            from luoshi.orglife import demo as orglife_demo
+
+            orglife_demo.build(self, levels, personas)
+            members_demo.sweep(self, personas)  # after organizational life: the sweep judges it too
         refresh_statistics(full=True)  # a bulk load: give the planner statistics now
         return personas
 

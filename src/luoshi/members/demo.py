@@ -561,10 +561,9 @@ def build(builder, levels, personas) -> None:
     _imports(builder, personas, holders)
     _transfers(builder, personas, holders)
     _dues(builder, personas)
-    _sweep(builder, personas)
 
 
-def _sweep(builder, personas) -> None:
+def sweep(builder, personas) -> None:
     """A sweep of the whole district, run as the office runs it, with a few findings already answered and dealt
     with, so that the report shows progress; the branch secretary persona's branch has findings to answer."""
     from luoshi.members import sweeps

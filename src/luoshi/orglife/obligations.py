@@ -84,8 +84,11 @@ def meeting_dues_sync(*, today=None) -> int:
             MeetingDue.objects.filter(period_start=start, kind__in=kinds).values_list("branch_id", "kind")
         )
         wanted = []
+        in_period = {rule.pk for rule in period_rules}
         for (branch_id, kind), rule in applies.items():
-            if rule.kind not in kinds or (branch_id, kind) in known:
+            # the rule that applies to the branch must be one whose period this is (a district's quarterly rule
+            # is not judged on a street's monthly period)
+            if rule.pk not in in_period or (branch_id, kind) in known:
                 continue
             count = held.get((branch_id, kind), 0)
             if count < rule.times:
