@@ -153,6 +153,7 @@ def build(builder, levels, personas) -> None:
             present = member_id not in absent_always and rng.random() < present_share
             rows.append((member_id, present, "" if present else rng.choice(reasons)))
         meeting.present = sum(1 for _m, p, _r in rows if p)
+        meeting.absent = len(rows) - meeting.present
         meetings.append((meeting, recorded))
         attendance_of.append(rows)
 

@@ -194,6 +194,9 @@ class Meeting(NoDeleteModel):
     omission_note = models.CharField(_("why a required item was not held"), max_length=300, blank=True)
     roll = models.PositiveIntegerField(_("members on the roll"), default=0, editable=False)
     present = models.PositiveIntegerField(_("present"), default=0, editable=False)
+    absent = models.PositiveIntegerField(
+        _("absent"), default=0, editable=False
+    )  # present + absent: rows taken
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     late = models.BooleanField(_("recorded late"), default=False, editable=False)

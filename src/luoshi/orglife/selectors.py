@@ -119,7 +119,6 @@ def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list
         Meeting.objects.held()
         .filter(plan=plan)
         .filter(subtree_q([root], field="branch__path"))
-        .annotate(rows=Count("attendance"))
         .order_by("branch_id", "starts_at")
     ):
         meetings.setdefault(m.branch_id, m)  # the first meeting answering the plan counts
@@ -187,8 +186,10 @@ def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list
             problems.append(
                 _("recorded late, on %(day)s") % {"day": timezone.localtime(m.recorded_at).date()}
             )
-        if m.rows < m.roll:
-            problems.append(_("attendance of %(n)d of %(roll)d members") % {"n": m.rows, "roll": m.roll})
+        if m.present + m.absent < m.roll:
+            problems.append(
+                _("attendance of %(n)d of %(roll)d members") % {"n": m.present + m.absent, "roll": m.roll}
+            )
         marks.ok["archive"] = not problems
         if problems:
             marks.why["archive"] = "；".join(str(p) for p in problems)

@@ -430,6 +430,7 @@ def meeting_record(
             )
         meeting.roll = len(roll)
         meeting.present = sum(1 for present, _r in attendance.values() if present)
+        meeting.absent = len(attendance) - meeting.present
         meeting._change_reason = _("Recorded") if creating else _("Corrected")
         meeting.save()
         _attendance_save(meeting, attendance)
@@ -507,6 +508,9 @@ def attendance_confirm(*, token: str, user, now=None) -> Attendance:
         if not created:
             row.present, row.reason, row.confirmed_at = True, "", row.confirmed_at or now
             row.save(update_fields=["present", "reason", "confirmed_at"])
-        Meeting.objects.filter(pk=meeting.pk).update(present=meeting.attendance.filter(present=True).count())
+        present = meeting.attendance.filter(present=True).count()
+        Meeting.objects.filter(pk=meeting.pk).update(
+            present=present, absent=meeting.attendance.count() - present
+        )
     data_changed()
     return row
