@@ -308,3 +308,23 @@ def test_a_streets_monthly_rule_is_judged_on_its_own_branches_only(life):
         ("B2", date(2026, 10, 1)),
         ("B3", date(2026, 7, 1)),
     ]
+
+
+def test_the_members_page_shows_their_last_organizational_life(life, frozen, login):
+    w = life.world
+    attendance = {
+        m.pk: (m != life.members["b1"][1], "" if m != life.members["b1"][1] else "sick")
+        for m in life.members["b1"]
+    }
+    services.meeting_record(
+        by=w.users["branch_secretary"],
+        branch=w.b1,
+        data=life.data("b1", day=date(2026, 11, 20), attendance=attendance),
+    )
+    client = login(w.users["branch_secretary"])
+    page = client.get(f"/members/{life.members['b1'][0].pk}/").content.decode()
+    with translation.override("zh-hans"):  # the page's language
+        label, none = translation.gettext("Last organizational life attended"), translation.gettext("none recorded")
+    assert label in page and "2026-11-20" in page
+    absent = client.get(f"/members/{life.members['b1'][1].pk}/").content.decode()
+    assert "2026-11-20" not in absent and none in absent

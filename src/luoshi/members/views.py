@@ -97,8 +97,16 @@ def member(request, pk):
             "transfers": transfers_of,
             "dues": dues_of,
             "can_manage": selectors.can_manage(request.user, item),
+            "last_orglife": _last_orglife(item),
         },
     )
+
+
+def _last_orglife(member):
+    """The day of the last organizational life the member attended, as the meetings recorded it."""
+    from luoshi.orglife.selectors import last_orglife
+
+    return last_orglife([member.pk]).get(member.pk)
 
 
 def _hide(mask):
