@@ -48,6 +48,8 @@ bench: install
 	$(BIN)/python bench/members.py
 	$(BIN)/python bench/sweep.py --members 4000000
 	$(BIN)/python bench/duplicates.py --n 1000000
+	$(BIN)/python bench/orglife.py
+	$(BIN)/python bench/orglife.py --size province
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/queue.sqlite3*
