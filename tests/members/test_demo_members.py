@@ -33,6 +33,7 @@ def district(django_db_setup, django_db_blocker):
         personas = builder.build_personas(root, levels)
         started = time.perf_counter()
         members_demo.build(builder, levels, personas)
+        members_demo.sweep(builder, personas)  # run by the demo after organizational life
         elapsed = time.perf_counter() - started
         print(f"\nmembers demo: {Member.objects.count()} members in {elapsed:.1f} s")
         yield SimpleNamespace(builder=builder, levels=levels, personas=personas, elapsed=elapsed)

@@ -223,7 +223,7 @@ def build(builder, levels, personas) -> None:
                     "书记讲党课",
                     [AgendaItem.LECTURE],
                 )
-        if months[0].month <= 1 or months[0].year < today.year:
+        if today.month > 1:  # last year's organizational life meeting and evaluation, held in January
             winter = date(today.year, 1, 20)
             add(
                 branch,
