@@ -324,7 +324,10 @@ def test_the_members_page_shows_their_last_organizational_life(life, frozen, log
     client = login(w.users["branch_secretary"])
     page = client.get(f"/members/{life.members['b1'][0].pk}/").content.decode()
     with translation.override("zh-hans"):  # the page's language
-        label, none = translation.gettext("Last organizational life attended"), translation.gettext("none recorded")
+        label, none = (
+            translation.gettext("Last organizational life attended"),
+            translation.gettext("none recorded"),
+        )
     assert label in page and "2026-11-20" in page
     absent = client.get(f"/members/{life.members['b1'][1].pk}/").content.decode()
     assert "2026-11-20" not in absent and none in absent

@@ -396,18 +396,13 @@ def _run_duckdb(extract: pa.Table, settings_creator, threshold: float, training:
         db_api = DuckDBAPI(connection=con)
         linker = Linker(db_api.register("members"), settings_creator, log_level=None)
         timings["load"] = time.perf_counter() - started
-
-        if training == "em":
-            started = time.perf_counter()
-            _train_em(linker)
-            timings["training"] = time.perf_counter() - started
-
+        by_rule, predictions = _predict(
+            linker, threshold, training, timings, lambda sql: con.sql(sql).fetchall()
+        )
         started = time.perf_counter()
-        by_rule, predictions = _predict(linker, threshold, lambda sql: con.sql(sql).fetchall())
-        timings["blocking"] = time.perf_counter() - started
         memory = con.sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
         result = con.sql(_review_sql(predictions.physical_name)).to_arrow_table()
-        timings["scoring"] = time.perf_counter() - started - timings["blocking"]
+        timings["scoring"] += time.perf_counter() - started
         info = _info(len(extract), by_rule, timings)
         info.update(duckdb_memory_bytes=int(memory or 0), threads=_threads())
         return result, info
@@ -434,17 +429,12 @@ def _run_spark(extract: pa.Table, settings_creator, threshold: float, training: 
         db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
         linker = Linker(db_api.register(members), settings_creator, log_level=None)
         timings["load"] = time.perf_counter() - started
-
-        if training == "em":
-            started = time.perf_counter()
-            _train_em(linker)
-            timings["training"] = time.perf_counter() - started
-
+        by_rule, predictions = _predict(
+            linker, threshold, training, timings, lambda sql: spark.sql(sql).collect()
+        )
         started = time.perf_counter()
-        by_rule, predictions = _predict(linker, threshold, lambda sql: spark.sql(sql).collect())
-        timings["blocking"] = time.perf_counter() - started
         result = spark.sql(_review_sql(predictions.physical_name)).toArrow()
-        timings["scoring"] = time.perf_counter() - started - timings["blocking"]
+        timings["scoring"] += time.perf_counter() - started
         # Spark's Arrow gives int64 / double / string as DuckDB's does; the same schema, field for field
         result = result.cast(_review_schema())
         return result, _info(len(extract), by_rule, timings)
@@ -453,12 +443,21 @@ def _run_spark(extract: pa.Table, settings_creator, threshold: float, training: 
 # --- both engines -------------------------------------------------------------------------------------------
 
 
-def _predict(linker, threshold: float, fetch):
-    """The blocked pairs counted per blocking rule, then the predictions above `threshold` (Splink's table)."""
+def _predict(linker, threshold: float, training: str, timings: dict, fetch):
+    """EM training if asked; the blocked pairs counted per blocking rule (`fetch` runs SQL on the engine); the
+    predictions above `threshold` (Splink's table). The steps' times go into `timings`."""
+    if training == "em":
+        started = time.perf_counter()
+        _train_em(linker)
+        timings["training"] = time.perf_counter() - started
+    started = time.perf_counter()
     blocked = linker.inference.compute_blocked_pairs_for_predict()
     by_rule = dict(fetch(f"SELECT match_key, count(*) FROM {blocked.physical_name} GROUP BY match_key"))
+    timings["blocking"] = time.perf_counter() - started
+    started = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     blocked.drop_table_from_database_and_remove_from_cache()
+    timings["scoring"] = time.perf_counter() - started
     return by_rule, predictions
 
 
