@@ -114,7 +114,14 @@ def province_quarter(today: date) -> dict:
         )
         services.plan_publish(plan=plan, by=officer)
         plans.append(plan)
+    from luoshi.orgs.models import Position, PositionKind
+
     branches = list(Organization.objects.active().filter(holds_members=True).values_list("pk", flat=True))
+    secretaries = dict(
+        Position.objects.current()
+        .filter(kind=PositionKind.SECRETARY)
+        .values_list("organization_id", "person_id")
+    )
     started = time.perf_counter()
     rows = []
     now = timezone.now()

@@ -208,7 +208,9 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 def _meeting_input(request, v, branch) -> services.MeetingInput:
-    attendance = {row["member_id"]: (row["present"], row.get("reason", "")) for row in v.get("attendance", [])}
+    attendance = {
+        row["member_id"]: (row["present"], row.get("reason", "")) for row in v.get("attendance", [])
+    }
     if "present_count" in v:
         roll = services.roll_of(branch).count()
         if v["present_count"] > roll:

@@ -107,18 +107,44 @@ def _branches_under(root_path: str):
     return Organization.objects.active().filter(subtree_q([root_path]), holds_members=True).order_by("path")
 
 
+# what the marks read of a meeting (its record text and the rest stay in the database)
+_MARKED_FIELDS = (
+    "id",
+    "branch_id",
+    "kind",
+    "plan_id",
+    "starts_at",
+    "topic",
+    "agenda",
+    "presider_id",
+    "delegation",
+    "omission_note",
+    "late",
+    "recorded_at",
+    "roll",
+    "present",
+    "absent",
+)
+
+
 def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list[Marks]:
     """The six marks of every branch under the plan's office (or under `under`), with the reason for each
-    missing one. A fixed number of queries whatever the number of branches."""
-    from luoshi.orgs.selectors import sitting_secretaries
+    missing one. A fixed number of queries whatever the number of branches. `under` outside the plan's office
+    is narrowed to it (a plan covers its office's subtree only)."""
+    from luoshi.orgs.models import Position, PositionKind
 
-    root = under.path if under is not None else plan.organization.path
+    root = plan.organization.path
+    if under is not None and under.path.startswith(root):
+        root = under.path
+    elif under is not None and not root.startswith(under.path):
+        return []
     branches = list(_branches_under(root))
     meetings = {}
     for m in (
         Meeting.objects.held()
         .filter(plan=plan)
         .filter(subtree_q([root], field="branch__path"))
+        .only(*_MARKED_FIELDS)
         .order_by("branch_id", "starts_at")
     ):
         meetings.setdefault(m.branch_id, m)  # the first meeting answering the plan counts
@@ -132,7 +158,14 @@ def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list
         v.branch_id: v
         for v in SupervisionVisit.objects.filter(plan=plan).filter(subtree_q([root], field="branch__path"))
     }
-    secretaries = sitting_secretaries(branches)
+    # the sitting secretaries' person ids (ids only: a province has 80,000 of them)
+    secretaries = dict(
+        Position.objects.current()
+        .filter(kind=PositionKind.SECRETARY)
+        .filter(subtree_q([root], field="organization__path"))
+        .values_list("organization_id", "person_id")
+    )
+    not_held, not_assigned = _("Not held"), _("No supervisor assigned")
     required = list(plan.required_items)
     labels = dict(AgendaItem.choices)
     out = []
@@ -142,9 +175,9 @@ def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list
         if m is None:
             for mark in MARKS:
                 marks.ok[mark] = False
-                marks.why[mark] = _("Not held")
+                marks.why[mark] = not_held
             if branch.pk not in assigned:
-                marks.ok["supervision"], marks.why["supervision"] = None, _("No supervisor assigned")
+                marks.ok["supervision"], marks.why["supervision"] = None, not_assigned
             out.append(marks)
             continue
         day = timezone.localtime(m.starts_at).date()
@@ -169,11 +202,10 @@ def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list
             if not marks.ok["supervision"]:
                 marks.why["supervision"] = _("No visit recorded by %(who)s") % {"who": assigned[branch.pk]}
         else:
-            marks.ok["supervision"], marks.why["supervision"] = None, _("No supervisor assigned")
-        secretary = secretaries.get(branch.pk)
+            marks.ok["supervision"], marks.why["supervision"] = None, not_assigned
         if m.presider_id is None:
             marks.ok["organization"], marks.why["organization"] = False, _("Who presided is not recorded")
-        elif secretary is not None and m.presider_id == secretary.pk:
+        elif m.presider_id == secretaries.get(branch.pk):
             marks.ok["organization"] = True
         elif m.delegation and plan.organizer == Organizer.SECRETARY:
             marks.ok["organization"] = True
