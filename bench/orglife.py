@@ -145,6 +145,7 @@ def province_quarter(today: date) -> dict:
                 recorded_by=officer,
                 late=late,
                 checkin_token=f"b{len(rows)}",
+                presider_id=secretaries.get(branch),
             )
         )
 
