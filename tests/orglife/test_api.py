@@ -44,7 +44,9 @@ def test_record_a_meeting_and_read_the_marks(life, frozen, api):  # noqa: F811
         life.members["b1"][-1].pk: "sick"
     }
     again = client.post("/api/orglife/meetings/", payload(life), format="json")
-    assert again.status_code == 400 and "starts_at" in again.json()  # the existing record is named in the message
+    assert (
+        again.status_code == 400 and "starts_at" in again.json()
+    )  # the existing record is named in the message
     officer = api(life.world.users["org_officer"])
     marks = {
         row["branch_code"]: row
