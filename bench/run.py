@@ -10,7 +10,8 @@ district  Builds the demo district (`luoshi demo --seed-only`) into its own data
           (wrk), as org_officer: the home page, the district's tree page, /api/orgs/, and two pages of the
           duty app: the cascade view (/duty/tasks/<id>/) of the work plan's first top-level task (found
           through /api/duty/tasks/), the supervision ledger (/duty/ledger/) and the district cockpit
-          (/cockpit/, goal p95 under 150 ms). Right before each page the
+          (/cockpit/, goal p95 under 150 ms), and this month's theme-day plan with the six-unification marks
+          of every branch (/orglife/plans/<id>/, as org_officer). Right before each page the
           floor is measured the same way: GET /api/ (the API root, a small JSON of links that needs a login),
           with the page's kind of login (session for the HTML pages, token for the API).
           Goal: p95 under 100 ms and within 3x the floor's p95.
@@ -285,6 +286,9 @@ def run_district(backend: str, args) -> dict:
             raise BenchError(f"expected one district root visible to {USER}, found {len(districts)}")
         task = first_top_level_task(port, token)
         result["cascade_task"] = task
+        # this month's theme-day plan: its page is the six marks of all 316 branches and their roll-up
+        plan = get_json(port, "/api/orglife/plans/?limit=1", token)["results"][0]
+        result["orglife_plan"] = {"id": plan["id"], "month": plan["month"]}
         pages = [
             ("home", "/", session, "floor (session)"),
             ("tree (district)", f"/orgs/{districts[0]['id']}/", session, "floor (session)"),
@@ -292,6 +296,7 @@ def run_district(backend: str, args) -> dict:
             (f"cascade (task {task['number']})", f"/duty/tasks/{task['id']}/", session, "floor (session)"),
             ("ledger", "/duty/ledger/", session, "floor (session)"),
             ("cockpit", "/cockpit/", session, "floor (session)"),
+            ("orglife compliance", f"/orglife/plans/{plan['id']}/", session, "floor (session)"),
         ]
         floors = {"floor (session)": session, "floor (token)": token}
         sizes = {path: check_ok(port, path, headers) for _name, path, headers, _floor in pages}
