@@ -99,3 +99,21 @@ def test_checkin_withdraw_and_scope(life, frozen, api):  # noqa: F811
     assert Meeting.objects.filter(pk=meeting["id"]).exists()  # kept, not deleted
     rules = secretary.get("/api/orglife/rules/").json()
     assert rules["count"] == 7  # the district's standing rules reach the branch
+
+
+def test_a_draft_plan_is_seen_only_by_its_office(life, frozen, api):  # noqa: F811
+    officer = api(life.world.users["org_officer"])
+    body = {
+        "organization": life.world.district.pk,
+        "month": "2026-12-01",
+        "window_start": "2026-12-10",
+        "window_end": "2026-12-20",
+        "theme": "学习贯彻年终工作部署",
+        "required_items": ["collective_study"],
+    }
+    draft = officer.post("/api/orglife/plans/", body, format="json")
+    assert draft.status_code == 201 and draft.json()["published_at"] is None
+    secretary = api(life.world.users["branch_secretary"])
+    assert secretary.get(f"/api/orglife/plans/{draft.json()['id']}/").status_code == 404
+    assert officer.post(f"/api/orglife/plans/{draft.json()['id']}/publish/").status_code == 200
+    assert secretary.get(f"/api/orglife/plans/{draft.json()['id']}/").status_code == 200

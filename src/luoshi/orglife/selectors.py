@@ -58,8 +58,13 @@ def _offices_q(user) -> Q:
 
 
 def plans_visible(user):
-    """The one scoping function of plans: those of offices above or within the user's organizations."""
-    return ThemeDayPlan.objects.filter(_offices_q(user))
+    """The one scoping function of plans: those of offices above or within the user's organizations; a draft
+    only to those who may plan for its office."""
+    from luoshi.accounts.permissions import ORGLIFE_PLAN
+
+    return ThemeDayPlan.objects.filter(_offices_q(user)).filter(
+        Q(published_at__isnull=False) | scope_q(user, ORGLIFE_PLAN, field="organization__path")
+    )
 
 
 def rules_visible(user):
