@@ -153,12 +153,12 @@ def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list
         .order_by("branch_id", "starts_at")
     ):
         meetings.setdefault(m.branch_id, m)  # the first meeting answering the plan counts
-    supervised = set(
-        PlanSupervisor.objects.filter(plan=plan)
+    assigned = {
+        branch_id: display or username  # the name people know the supervisor by
+        for branch_id, display, username in PlanSupervisor.objects.filter(plan=plan)
         .filter(subtree_q([root], field="branch__path"))
-        .values_list("branch_id", "supervisor__username")
-    )
-    assigned = dict(supervised)
+        .values_list("branch_id", "supervisor__display_name", "supervisor__username")
+    }
     visits = {
         v.branch_id: v
         for v in SupervisionVisit.objects.filter(plan=plan).filter(subtree_q([root], field="branch__path"))
