@@ -331,3 +331,22 @@ def test_the_members_page_shows_their_last_organizational_life(life, frozen, log
     assert label in page and "2026-11-20" in page
     absent = client.get(f"/members/{life.members['b1'][1].pk}/").content.decode()
     assert "2026-11-20" not in absent and none in absent
+
+
+def test_assessment_reads_the_share_of_theme_days_held_to_all_six(life, recorded):
+    from luoshi.core.indicators import Measure, Period, Scope, source_get
+
+    w = life.world
+    source = source_get("orglife.theme_days_compliant")
+    period = Period(date(2026, 11, 1), date(2026, 11, 30))
+    assert source.measure(period, Scope("branch", w.district.path), {}) == {
+        w.b1.pk: Measure(1.0, 1.0),
+        w.b2.pk: Measure(0.0, 1.0),
+        w.b3.pk: Measure(0.0, 1.0),
+    }
+    assert source.measure(period, Scope("community", w.s1.path), {}) == {w.c1.pk: Measure(1.0, 2.0)}
+    records = source.list_records(period, w.c1, {})
+    assert [(r.label.split()[-1], r.counts) for r in records] == [
+        ("幸福第一支部", True),
+        ("幸福第二支部", False),
+    ]

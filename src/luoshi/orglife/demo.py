@@ -20,7 +20,7 @@ from luoshi.members.models import Member
 from luoshi.orglife import services
 from luoshi.orglife.models import AbsenceReason, AgendaItem, Attendance, Meeting, MeetingKind, PlanSupervisor
 from luoshi.orglife.obligations import meeting_dues_sync
-from luoshi.orglife.periods import month_end
+from luoshi.orglife.periods import month_end, month_start
 from luoshi.orgs.models import Organization, Position, PositionKind
 
 CHANGE_REASON = "演示数据：组织生活记录"
@@ -52,12 +52,7 @@ ABSENCE = (
 
 
 def _months(today: date) -> list[date]:
-    first = today.replace(day=1)
-    out = []
-    for back in range(MONTHS - 1, -1, -1):
-        index = first.year * 12 + first.month - 1 - back
-        out.append(date(index // 12, index % 12 + 1, 1))
-    return out
+    return [month_start(today, -back) for back in range(MONTHS - 1, -1, -1)]
 
 
 def build(builder, levels, personas) -> None:
@@ -250,9 +245,6 @@ def build(builder, levels, personas) -> None:
     for meeting, (_m, recorded) in zip(saved, meetings, strict=True):
         meeting.recorded_at = recorded
     Meeting.objects.bulk_update(saved, ["recorded_at"], batch_size=1000)
-    Meeting.history.model.objects.filter(history_change_reason=CHANGE_REASON).update(
-        history_date=timezone.now()
-    )
     attendance = [
         Attendance(meeting=meeting, member_id=member_id, present=present, reason=reason)
         for meeting, rows_of in zip(saved, attendance_of, strict=True)

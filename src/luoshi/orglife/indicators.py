@@ -35,22 +35,19 @@ def _plans(period, path: str):
 def theme_days_compliant(period, scope, params):
     from luoshi.orglife.selectors import compliance
     from luoshi.orgs.models import Organization
-    from luoshi.orgs.tree import SEGMENT, subtree_q
+    from luoshi.orgs.tree import ancestor_paths, subtree_q
 
     units = dict(
         Organization.objects.active()
         .filter(subtree_q([scope.path]), kind=scope.kind)
         .values_list("path", "pk")
     )
+    top = Organization.objects.get(path=scope.path)
     out: dict[int, list] = {}
     for plan in _plans(period, scope.path):
-        under = plan.organization if plan.organization.path.startswith(scope.path) else None
-        for marks in compliance(plan, under=under or _org(scope.path)):
+        for marks in compliance(plan, under=top):  # the plan's branches within the scope
             path = marks.branch.path
-            unit = next(
-                (units[path[:end]] for end in range(SEGMENT, len(path) + 1, SEGMENT) if path[:end] in units),
-                None,
-            )
+            unit = next((units[p] for p in (*ancestor_paths(path), path) if p in units), None)
             if unit is None:
                 continue
             counts = out.setdefault(unit, [0, 0])
@@ -59,20 +56,13 @@ def theme_days_compliant(period, scope, params):
     return {unit: Measure(float(n), float(d)) for unit, (n, d) in out.items()}
 
 
-def _org(path):
-    from luoshi.orgs.models import Organization
-
-    return Organization.objects.get(path=path)
-
-
 @theme_days_compliant.records
 def theme_days_compliant_records(period, organization, params):
     from luoshi.orglife.selectors import compliance
 
     records = []
     for plan in _plans(period, organization.path):
-        under = organization if organization.path.startswith(plan.organization.path) else plan.organization
-        for marks in compliance(plan, under=under):
+        for marks in compliance(plan, under=organization):
             missing = [label for mark, label, ok, _why in marks.cells() if ok is False]
             records.append(
                 Record(

@@ -28,28 +28,13 @@ def ended_period(frequency: str, today: date) -> tuple[date, date]:
     return period_of(frequency, current_start - timedelta(days=1))
 
 
-def applicable_rules(branches, on: date) -> dict[tuple[int, str], object]:
-    """(branch id, kind) -> the rule in force on `on` of the nearest organization above the branch."""
-    from luoshi.orglife.models import MeetingRule
-
-    rules = sorted(
-        MeetingRule.objects.in_force(on).select_related("organization"),
-        key=lambda r: len(r.organization.path),
-    )
-    out = {}
-    for branch_id, path in branches:
-        for rule in rules:  # deeper rules later: they win
-            if path.startswith(rule.organization.path):
-                out[(branch_id, rule.kind)] = rule
-    return out
-
-
 def meeting_dues_sync(*, today=None) -> int:
     """For each rule's last ended period: open the obligation of every branch that held fewer meetings of the
     kind than the rule requires (once per branch, kind and period). Idempotent. Returns the number opened."""
     from django.utils import timezone
 
     from luoshi.orglife.models import Meeting, MeetingDue, MeetingRule
+    from luoshi.orglife.services import rules_applying
     from luoshi.orgs.models import Organization
 
     today = today or timezone.localdate()
@@ -71,7 +56,7 @@ def meeting_dues_sync(*, today=None) -> int:
             .filter(subtree_q(roots), holds_members=True)
             .values_list("pk", "path")
         )
-        applies = applicable_rules(branches, end)
+        applies = rules_applying(branches, end)
         kinds = {r.kind for r in period_rules}
         held = {
             (row["branch"], row["kind"]): row["n"]

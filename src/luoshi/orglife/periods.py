@@ -13,9 +13,14 @@ def period_of(frequency: str, day: date) -> tuple[date, date]:
     return start, next_period_start(frequency, start) - timedelta(days=1)
 
 
-def next_period_start(frequency: str, start: date) -> date:
-    index = start.year * 12 + start.month - 1 + MONTHS[frequency]
+def month_start(day: date, shift: int = 0) -> date:
+    """The first day of the month `shift` months after (before, if negative) the month of `day`."""
+    index = day.year * 12 + day.month - 1 + shift
     return date(index // 12, index % 12 + 1, 1)
+
+
+def next_period_start(frequency: str, start: date) -> date:
+    return month_start(start, MONTHS[frequency])
 
 
 def month_end(first: date) -> date:

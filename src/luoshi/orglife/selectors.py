@@ -311,14 +311,8 @@ def quarter_table(organization: Organization, start: date, end: date) -> list[Ta
     }
     compliant: dict = {}
     plans = ThemeDayPlan.objects.published().filter(month__gte=start.replace(day=1), month__lte=end)
-    for plan in plans:
-        if not (
-            organization.path.startswith(plan.organization.path)
-            or plan.organization.path.startswith(organization.path)
-        ):
-            continue
-        under = organization if organization.path.startswith(plan.organization.path) else plan.organization
-        for marks in compliance(plan, under=under):
+    for plan in plans.select_related("organization"):
+        for marks in compliance(plan, under=organization):  # the plan's branches under the organization
             if marks.complete and marks.meeting is not None:
                 compliant[marks.branch.pk] = compliant.get(marks.branch.pk, 0) + 1
     return [

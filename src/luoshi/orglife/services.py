@@ -45,16 +45,25 @@ class DuplicateMeeting(ServiceError):
 # --- rules --------------------------------------------------------------------------------------------------
 
 
+def rules_applying(branches, on: date) -> dict[tuple[int, str], MeetingRule]:
+    """(branch id, kind) -> the rule that applies on `on` to each of `branches` ((id, path) pairs): of the
+    rules in force, the one of the nearest organization above the branch (a street's own stricter rule over
+    the district's); of one organization's, the latest in force."""
+    rules = sorted(
+        MeetingRule.objects.in_force(on).select_related("organization"),
+        key=lambda r: (len(r.organization.path), r.effective_from),
+    )
+    out = {}
+    for branch_id, path in branches:
+        for rule in rules:  # nearer and later rules come later: they win
+            if path.startswith(rule.organization.path):
+                out[(branch_id, rule.kind)] = rule
+    return out
+
+
 def rules_in_force(branch_path: str, on: date) -> dict[str, MeetingRule]:
-    """kind -> the rule that applies to the branch at `branch_path` on `on`: of the rules in force, the one of
-    the nearest organization above it (a street's own stricter rule over the district's)."""
-    best: dict[str, MeetingRule] = {}
-    for rule in MeetingRule.objects.in_force(on).select_related("organization"):
-        if branch_path.startswith(rule.organization.path):
-            held = best.get(rule.kind)
-            if held is None or len(rule.organization.path) > len(held.organization.path):
-                best[rule.kind] = rule
-    return best
+    """kind -> the rule that applies to the branch at `branch_path` on `on` (see rules_applying)."""
+    return {kind: rule for (_b, kind), rule in rules_applying([(None, branch_path)], on).items()}
 
 
 # The standing rules (三会一课 and the yearly meetings), as the 2018 branch-work regulations set them: what a
@@ -436,7 +445,9 @@ def meeting_record(
         _attendance_save(meeting, attendance)
         for upload in files:
             attachment_add(upload=upload, user=by, subject=meeting)
-    _close_dues(meeting)
+    from luoshi.orglife.obligations import meeting_dues_close
+
+    meeting_dues_close(meeting)  # a meeting held for a period that ended without it closes that obligation
     data_changed()
     return meeting
 
@@ -456,13 +467,6 @@ def _attendance_save(meeting: Meeting, attendance: dict) -> None:
         from simple_history.utils import bulk_create_with_history
 
         bulk_create_with_history(new, Attendance, batch_size=1000)
-
-
-def _close_dues(meeting: Meeting) -> None:
-    """A meeting held for a period that ended without it closes the branch's obligation to hold it."""
-    from luoshi.orglife.obligations import meeting_dues_close
-
-    meeting_dues_close(meeting)
 
 
 def meeting_withdraw(*, meeting: Meeting, by, reason: str) -> Meeting:

@@ -37,7 +37,7 @@ from luoshi.orglife.models import (
     PlanSupervisor,
     SupervisionVisit,
 )
-from luoshi.orglife.periods import month_end, next_period_start, quarter
+from luoshi.orglife.periods import month_end, month_start, next_period_start, quarter
 from luoshi.orgs.models import Organization, OrgKind
 from luoshi.orgs.selectors import (
     organization_get_visible,
@@ -79,14 +79,6 @@ def _root_for(user, plan, under_id=None) -> Organization:
     if org is None:
         raise Http404
     return org
-
-
-def _plan_visible(user, pk):
-    """A plan as selectors.plan_get_visible gives it, a draft only to those who may plan above its branches."""
-    plan = selectors.plan_get_visible(user, pk)
-    if plan.published_at is None and not scoping.has_perm_on(user, ORGLIFE_PLAN, plan.organization.path):
-        raise Http404
-    return plan
 
 
 def _supervision_of(user, plans) -> list[dict]:
@@ -162,7 +154,7 @@ def index(request):
                 "complete": sum(r.meeting is not None and r.complete for r in rows),
             }
             plans.append(plan)
-    recent_plans = selectors.plans_visible(user).published().filter(month__gte=_months_back(today, 2))
+    recent_plans = selectors.plans_visible(user).published().filter(month__gte=month_start(today, -2))
     member = services.member_of_user(user)
     mine = None
     if member is not None:
@@ -183,11 +175,6 @@ def index(request):
             "today": today,
         },
     )
-
-
-def _months_back(today, n: int):
-    index = today.year * 12 + today.month - 1 - n
-    return today.replace(year=index // 12, month=index % 12 + 1, day=1)
 
 
 # --- rules --------------------------------------------------------------------------------------------------
@@ -261,7 +248,7 @@ def plans(request):
 @login_required
 def plan_edit(request, pk=None):
     user = request.user
-    item = _plan_visible(user, pk) if pk is not None else None
+    item = selectors.plan_get_visible(user, pk) if pk is not None else None
     if item is not None and not scoping.has_perm_at(user, ORGLIFE_PLAN, item.organization.path):
         raise PermissionDenied
     offices = [item.organization] if item is not None else _offices(user)
@@ -298,7 +285,7 @@ def plan_edit(request, pk=None):
 @login_required
 @require_POST
 def plan_publish(request, pk):
-    item = _plan_visible(request.user, pk)
+    item = selectors.plan_get_visible(request.user, pk)
     try:
         services.plan_publish(plan=item, by=request.user)
     except NotPermitted:
@@ -315,7 +302,7 @@ def plan_publish(request, pk):
 @login_required
 def plan_supervisors(request, pk):
     user = request.user
-    item = _plan_visible(user, pk)
+    item = selectors.plan_get_visible(user, pk)
     if not scoping.has_perm_at(user, ORGLIFE_PLAN, item.organization.path):
         raise PermissionDenied
     branches = list(
@@ -371,7 +358,7 @@ def _compliance_html(item, root) -> str:
 @login_required
 def plan(request, pk):
     user = request.user
-    item = _plan_visible(user, pk)
+    item = selectors.plan_get_visible(user, pk)
     root = _root_for(user, item, request.GET.get("under"))
     rows, compliance_html = [], ""
     if item.published_at and root.holds_members:
@@ -401,7 +388,7 @@ def plan(request, pk):
 @login_required
 def visit(request, pk, branch):
     user = request.user
-    item = _plan_visible(user, pk)
+    item = selectors.plan_get_visible(user, pk)
     org = organization_get_visible(user, branch)
     if item.published_at is None or not org.holds_members or not org.path.startswith(item.organization.path):
         raise Http404
