@@ -378,7 +378,7 @@ def _is_secretary(branch, person, on: date) -> bool:
     )
 
 
-def _check_attendance(branch, attendance: dict, roll_ids: set) -> None:
+def _check_attendance(attendance: dict, roll_ids: set) -> None:
     strangers = [pk for pk in attendance if pk not in roll_ids]
     if strangers:
         from luoshi.members.models import Member
@@ -410,9 +410,9 @@ def meeting_record(
         raise ServiceError(_("Meetings are recorded by the branch that holds the members."))
     now = now or timezone.now()
     _check_meeting(branch, data, now)
-    roll = dict(roll_of(branch).values_list("pk", "name"))
+    roll = set(roll_of(branch).values_list("pk", flat=True))
     attendance = data.attendance or {}
-    _check_attendance(branch, attendance, set(roll))
+    _check_attendance(attendance, roll)
     twin = Meeting.objects.held().filter(branch=branch, kind=data.kind, starts_at=data.starts_at)
     if meeting is not None:
         twin = twin.exclude(pk=meeting.pk)
