@@ -122,6 +122,9 @@ class MemberImport(NoDeleteModel):
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     # {row number: [messages]} for the refused rows; the file-level problem (unreadable, headers) under "0"
     errors = models.JSONField(default=dict, blank=True)
+    # {row number: member id} for refused rows naming a member already registered in another organization the
+    # importer sees: the import page links each to the member's transfer (组织关系转接)
+    registered_elsewhere = models.JSONField(default=dict, blank=True, editable=False)
     # what committing did: new, changed, unchanged members
     created_count = models.PositiveIntegerField(_("new members"), default=0)
     updated_count = models.PositiveIntegerField(_("members changed"), default=0)

@@ -45,6 +45,9 @@ FIELDS = [
     "lost_contact",
     "lost_contact_since",
 ]
+# What an import row or a correction by hand may change: everything but the organization, which changes only
+# through a transfer (组织关系转接, `transfer_receive`).
+UPDATABLE = [f for f in FIELDS if f != "organization_id"]
 
 
 def initials_of(name: str) -> str:
@@ -126,10 +129,54 @@ def _cells(job: MemberImport):
         yield from rows
 
 
-def _read(job: MemberImport, *, progress: bool, keep: bool = False):
-    """Every row of the job's file checked: (clean rows, {row number: messages}). Progress is written as it
-    goes; a file-level problem (unreadable, headers, too large, too many rows) is row "0". `keep`: leave the
-    cells in the cache for the commit."""
+def _registered_elsewhere(clean: list[dict], existing: dict[str, Member], *, user) -> tuple[dict, dict]:
+    """The rows whose national ID is already registered in another organization than the row names:
+    ({row number: [message]}, {row number: member id}). A member changes branch only through a transfer
+    (组织关系转接), never by an import, so such a row is refused. The message names the member's organization
+    only when `user` (the importer) may see its register, else says "registered elsewhere"; the member ids
+    (for a link to the transfer) are those of members the importer may see."""
+    moved = [
+        (row, member)
+        for row in clean
+        if (member := existing.get(row["national_id"])) is not None
+        and member.organization_id != row["organization_id"]
+    ]
+    if not moved:
+        return {}, {}
+    from luoshi.accounts.permissions import MEMBERS_VIEW
+
+    orgs = {
+        pk: (path, name)
+        for pk, path, name in Organization.objects.filter(
+            pk__in={member.organization_id for _row, member in moved}
+        ).values_list("pk", "path", "name")
+    }
+    errors, members = {}, {}
+    for row, member in moved:
+        path, name = orgs[member.organization_id]
+        number = str(row["_row"])
+        if scoping.has_perm_on(user, MEMBERS_VIEW, path):
+            message = _(
+                "%(column)s: this member is already registered in %(org)s. A member changes organization only "
+                "through a transfer (组织关系转接): start a transfer from the member's page, or write the "
+                "member's current organization in this row."
+            ) % {"column": HEADERS[3], "org": name}
+            members[number] = member.pk
+        else:
+            message = _(
+                "%(column)s: this member is already registered elsewhere (已在其他组织登记). A member changes "
+                "organization only through a transfer (组织关系转接), started by the organization that keeps "
+                "the member's record."
+            ) % {"column": HEADERS[3]}
+        errors[number] = [message]
+    return errors, members
+
+
+def _read(job: MemberImport, *, progress: bool, keep: bool = False, user=None):
+    """Every row of the job's file checked: (clean rows, {row number: messages}, {row number: member id of a
+    member registered in another organization}). Progress is written as it goes; a file-level problem
+    (unreadable, headers, too large, too many rows) is row "0". `keep`: leave the cells in the cache for the
+    commit. `user`: the importer, as far as whose scope a refusal names the member's organization."""
     today = timezone.localdate()
     organizations = _organizations(job)
     clean, errors, seen, kept = [], {}, {}, []
@@ -154,7 +201,13 @@ def _read(job: MemberImport, *, progress: bool, keep: bool = False):
             if progress and checked % PROGRESS_EVERY == 0:
                 MemberImport.objects.filter(pk=job.pk).update(checked_rows=checked, updated_at=timezone.now())
     except FileRefused as refused:
-        return [], {"0": [refused.message]}
+        return [], {"0": [refused.message]}, {}
+    elsewhere, moves = _registered_elsewhere(
+        clean, _existing([row["national_id"] for row in clean]), user=user
+    )
+    if elsewhere:
+        errors.update(elsewhere)
+        clean = [row for row in clean if str(row["_row"]) not in elsewhere]
     if not clean and not errors:
         errors["0"] = [_("The file has no member rows.")]
     if keep and not errors:
@@ -164,7 +217,7 @@ def _read(job: MemberImport, *, progress: bool, keep: bool = False):
         with open(partial, "w", encoding="utf-8") as stream:
             json.dump(kept, stream, ensure_ascii=False, separators=(",", ":"))
         partial.replace(cache)
-    return clean, errors
+    return clean, errors, moves
 
 
 def import_check(job_id: int) -> MemberImport:
@@ -184,10 +237,11 @@ def import_check(job_id: int) -> MemberImport:
     MemberImport.objects.filter(pk=job.pk).update(
         status=ImportStatus.CHECKING, total_rows=total, checked_rows=0, updated_at=timezone.now()
     )
-    clean, errors = _read(job, progress=True, keep=True)
+    clean, errors, moves = _read(job, progress=True, keep=True, user=job.created_by)
     job.refresh_from_db()
     job.status = ImportStatus.REFUSED if errors else ImportStatus.CHECKED
     job.errors = errors
+    job.registered_elsewhere = moves
     job.valid_rows = len(clean)
     job.error_rows = len([k for k in errors if k != "0"])
     job.total_rows = job.checked_rows = len(clean) + job.error_rows
@@ -251,24 +305,24 @@ def import_apply(job_id: int) -> MemberImport:
     job = MemberImport.objects.select_related("organization", "committed_by").get(pk=job_id)
     if job.status != ImportStatus.COMMITTING:
         return job
-    clean, errors = _read(job, progress=False)
-    if errors:
-        MemberImport.objects.filter(pk=job.pk).update(
-            status=ImportStatus.REFUSED, errors=errors, error_rows=len([k for k in errors if k != "0"])
-        )
-        job.refresh_from_db()
-        return job
     by = job.committed_by
+    clean, errors, moves = _read(job, progress=False, user=by)
+    if errors:
+        return _refuse(job, errors, moves)
     reason = _("Import %(file)s") % {"file": job.filename}
     with transaction.atomic():
         existing = _existing([row["national_id"] for row in clean])
+        # a transfer received since the check above: refused as well (the branch never changes by an import)
+        errors, moves = _registered_elsewhere(clean, existing, user=by)
+        if errors:
+            return _refuse(job, errors, moves)
         new, changed = [], []
         for row in clean:
             member = existing.get(row["national_id"])
             if member is None:
                 new.append(Member(**{f: row[f] for f in FIELDS}, initials=initials_of(row["name"])))
             elif _differs(member, row):
-                for f in FIELDS:
+                for f in UPDATABLE:
                     setattr(member, f, row[f])
                 member.initials = initials_of(member.name)
                 member.updated_at = timezone.now()
@@ -281,7 +335,7 @@ def import_apply(job_id: int) -> MemberImport:
             bulk_update_with_history(
                 changed,
                 Member,
-                FIELDS + ["initials", "updated_at"],
+                UPDATABLE + ["initials", "updated_at"],
                 batch_size=2000,
                 default_user=by,
                 default_change_reason=reason,
@@ -294,6 +348,17 @@ def import_apply(job_id: int) -> MemberImport:
         full_membership_sync()
     _cache_path(job).unlink(missing_ok=True)
     data_changed()
+    return job
+
+
+def _refuse(job: MemberImport, errors: dict, moves: dict) -> MemberImport:
+    MemberImport.objects.filter(pk=job.pk).update(
+        status=ImportStatus.REFUSED,
+        errors=errors,
+        error_rows=len([k for k in errors if k != "0"]),
+        registered_elsewhere=moves,
+    )
+    job.refresh_from_db()
     return job
 
 
@@ -322,10 +387,19 @@ def imports_resume(now=None) -> int:
 
 
 def member_update(*, by, member: Member, values: dict, reason: str = "") -> Member:
-    """A correction by hand, through the same checks as an import row; kept in the member's history."""
+    """A correction by hand, through the same checks as an import row; kept in the member's history. The
+    organization is not corrected here: a member changes organization only through a transfer."""
     if not scoping.has_perm_on(by, MEMBERS_MANAGE, member.organization.path):
         raise NotPermitted()
-    changed = [f for f in FIELDS if f in values and getattr(member, f) != values[f]]
+    if "organization_id" in values and values["organization_id"] != member.organization_id:
+        raise ServiceError(
+            _(
+                "A member changes organization only through a transfer (组织关系转接): start one from the "
+                "member's page."
+            ),
+            field="organization",
+        )
+    changed = [f for f in UPDATABLE if f in values and getattr(member, f) != values[f]]
     if not changed:
         return member
     for f in changed:
@@ -408,7 +482,11 @@ def template_xlsx() -> bytes:
         ["人员类别", "正式党员须填转正日期（入党满一年后）；预备党员转正日期留空。"],
         ["所在党组织代码", "党员所在党支部的组织代码（在“党组织”页面可查）。"],
         ["是否流动党员、是否失联", "填“是”或“否”，空白视为“否”；失联的须填失联日期。"],
-        ["重复导入", "按公民身份号码匹配：已在名册中的党员更新其信息，相同的文件再次导入不会产生任何变化。"],
+        [
+            "重复导入",
+            "按公民身份号码匹配：已在名册中的党员更新其信息，相同的文件再次导入不会产生任何变化。"
+            "所在党组织不能通过导入变更：已在其他党组织登记的党员，须办理组织关系转接。",
+        ],
     ):
         notes.append(line)
     notes.column_dimensions["A"].width = 22

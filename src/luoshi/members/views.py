@@ -256,6 +256,24 @@ def template(request):
 def _import_context(request, job):
     errors = sorted(((int(row), messages) for row, messages in job.errors.items()), key=lambda e: e[0])
     page = Paginator(errors, 100).get_page(request.GET.get("page"))
+    # a row refused because the member is registered in another organization: the way to their transfer, for
+    # a viewer who may start it
+    shown = {row for row, _messages in page.object_list}
+    elsewhere = {int(row): pk for row, pk in (job.registered_elsewhere or {}).items() if int(row) in shown}
+    if elsewhere:
+        movable = {
+            m.pk
+            for m in Member.objects.visible_to(request.user)
+            .filter(pk__in=elsewhere.values())
+            .select_related("organization")
+            if selectors.can_manage(request.user, m)
+        }
+        page.object_list = [
+            (row, messages, elsewhere[row] if elsewhere.get(row) in movable else None)
+            for row, messages in page.object_list
+        ]
+    else:
+        page.object_list = [(row, messages, None) for row, messages in page.object_list]
     return {
         "job": job,
         "errors": page,
@@ -370,9 +388,13 @@ def member_edit(request, pk):
             if duplicate:
                 errors = [gettext("Another member in the register has this national ID.")]
             else:
-                services.member_update(by=request.user, member=item, values=values, reason=reason)
-                messages.success(request, gettext("The corrections are saved."))
-                return redirect(item)
+                try:
+                    services.member_update(by=request.user, member=item, values=values, reason=reason)
+                except ServiceError as exc:
+                    errors = [exc.message]
+                else:
+                    messages.success(request, gettext("The corrections are saved."))
+                    return redirect(item)
     fields = list(zip(HEADERS, cells, strict=True))
     return render(
         request,
