@@ -48,6 +48,7 @@ class SchemeForm(forms.Form):
     issuer = forms.ModelChoiceField(label=_("Assessing office"), queryset=Organization.objects.none())
     text = forms.CharField(
         label=_("The scheme (YAML)"),
+        strip=False,  # the problems name lines: a stripped leading blank line would shift every one
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
     )
 

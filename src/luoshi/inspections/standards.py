@@ -11,69 +11,112 @@ from django.db.models import Max
 from django.utils.translation import gettext
 
 from luoshi.core.errors import ServiceError
+from luoshi.core.yamltext import YamlUnreadable, at_line, line_of, place, unknown_keys, yaml_read
 from luoshi.inspections.models import Scoring, Standard, StandardItem, StandardSection
 
 SHIPPED = Path(__file__).resolve().parent / "standards"
 
 
+# the keys each part of a standard may have: any other is a typing mistake, reported rather than ignored
+STANDARD_KEYS = ("code", "name", "description", "pass_score", "sections")
+SECTION_KEYS = ("title", "items")
+ITEM_KEYS = (
+    "code",
+    "text",
+    "scoring",
+    "max",
+    "pass",
+    "threshold",
+    "at_least",
+    "unit",
+    "weight",
+    "finding",
+    "note_on_failure",
+    "photo_on_failure",
+)
+
+
 def _decimal(value, where: str, errors: list, *, name: str):
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or isinstance(value, bool):
         errors.append(gettext("%(where)s: %(name)s must be a number.") % {"where": where, "name": name})
         return None
+    return number
 
 
 def _check(data) -> list[str]:
-    """Every problem of a standard file, each naming its place (e.g. "section 2, item B1")."""
+    """Every problem of a standard file, each naming its place (e.g. "section 2, item B1") — and its line,
+    when the standard was read from text by `standard_load_yaml`."""
     errors: list[str] = []
     if not isinstance(data, dict):
         return [gettext("The file is not a standard: it needs code, name and sections.")]
+    unknown_keys(data, STANDARD_KEYS, gettext("The standard"), errors)
     for key in ("code", "name", "sections"):
         if not data.get(key):
-            errors.append(gettext("The standard has no %(key)s.") % {"key": key})
+            problem = gettext("The standard has no %(key)s.") % {"key": key}
+            errors.append(at_line(line_of(data, key) if key in data else None, problem))
+    if "pass_score" in data:
+        _decimal(
+            data["pass_score"], place(data, gettext("The standard"), "pass_score"), errors, name="pass_score"
+        )
     sections = data.get("sections") or []
     if not isinstance(sections, list):
-        return errors + [gettext("sections must be a list.")]
+        return [*errors, at_line(line_of(data, "sections"), gettext("sections must be a list."))]
     codes = set()
     for s_no, section in enumerate(sections, start=1):
-        if not isinstance(section, dict) or not section.get("title") or not section.get("items"):
-            errors.append(gettext("Section %(n)d needs a title and items.") % {"n": s_no})
+        if (
+            not isinstance(section, dict)
+            or not section.get("title")
+            or not isinstance(section.get("items"), list)
+        ):
+            problem = gettext("Section %(n)d needs a title and items.") % {"n": s_no}
+            errors.append(at_line(line_of(section), problem))
             continue
+        unknown_keys(section, SECTION_KEYS, gettext("Section %(n)d") % {"n": s_no}, errors)
         for i_no, item in enumerate(section["items"], start=1):
-            where = gettext("Section %(s)d, item %(code)s") % {
-                "s": s_no,
-                "code": (item or {}).get("code") or i_no if isinstance(item, dict) else i_no,
-            }
+            code = item.get("code") if isinstance(item, dict) else None
+            code = str(code).strip() if isinstance(code, str | int) and not isinstance(code, bool) else ""
+            what = gettext("Section %(s)d, item %(code)s") % {"s": s_no, "code": code or i_no}
             if not isinstance(item, dict):
-                errors.append(gettext("%(where)s: not an item.") % {"where": where})
+                errors.append(gettext("%(where)s: not an item.") % {"where": place(section, what, "items")})
                 continue
-            if not item.get("code") or not item.get("text"):
+            where = place(item, what)
+            unknown_keys(item, ITEM_KEYS, what, errors)
+            if not code or not isinstance(item.get("text"), str) or not item["text"].strip():
                 errors.append(gettext("%(where)s: an item needs a code and a text.") % {"where": where})
-            if item.get("code") in codes:
+            elif code in codes:
                 errors.append(gettext("%(where)s: the code is used twice.") % {"where": where})
-            codes.add(item.get("code"))
+            codes.add(code)
             scoring = item.get("scoring")
-            if scoring not in Scoring.values:
+            if not isinstance(scoring, str) or scoring not in Scoring.values:
                 errors.append(
-                    gettext("%(where)s: scoring must be pass_fail, points or threshold.") % {"where": where}
+                    gettext("%(where)s: scoring must be pass_fail, points or threshold.")
+                    % {"where": place(item, what, "scoring")}
                 )
             if scoring == Scoring.POINTS:
                 top = item.get("max")
-                if not isinstance(top, int) or top <= 0:
-                    errors.append(gettext("%(where)s: points need a maximum above 0.") % {"where": where})
+                if not isinstance(top, int) or isinstance(top, bool) or top <= 0:
+                    errors.append(
+                        gettext("%(where)s: points need a maximum above 0.")
+                        % {"where": place(item, what, "max")}
+                    )
                 elif not isinstance(item.get("pass", top), int) or not 0 <= item.get("pass", top) <= top:
                     errors.append(
                         gettext("%(where)s: the points to pass must lie between 0 and the maximum.")
-                        % {"where": where}
+                        % {"where": place(item, what, "pass")}
                     )
             if scoring == Scoring.THRESHOLD and item.get("threshold") is None:
                 errors.append(gettext("%(where)s: a threshold item needs its threshold.") % {"where": where})
             elif scoring == Scoring.THRESHOLD:
-                _decimal(item["threshold"], where, errors, name="threshold")
-            weight = _decimal(item.get("weight", 1), where, errors, name="weight")
+                _decimal(item["threshold"], place(item, what, "threshold"), errors, name="threshold")
+            weight = _decimal(item.get("weight", 1), place(item, what, "weight"), errors, name="weight")
             if weight is not None and weight <= 0:
-                errors.append(gettext("%(where)s: the weight must be above 0.") % {"where": where})
+                errors.append(
+                    gettext("%(where)s: the weight must be above 0.") % {"where": place(item, what, "weight")}
+                )
     return errors
 
 
@@ -120,12 +163,11 @@ def standard_load(data, *, by=None) -> Standard:
 
 
 def standard_load_yaml(text: str, *, by=None) -> Standard:
+    """Read the text (its lines kept, for the problems to name them), then `standard_load` it."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ServiceError(
-            gettext("The file is not valid YAML: %(error)s") % {"error": exc}, field="file"
-        ) from None
+        data = yaml_read(text)
+    except YamlUnreadable as exc:
+        raise ServiceError(str(exc), field="file") from None
     return standard_load(data, by=by)
 
 
