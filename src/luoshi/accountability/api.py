@@ -163,9 +163,10 @@ class DecisionViewSet(EscalationRefMixin, mixins.CreateModelMixin, viewsets.Read
 )
 @api_view(["GET"])
 def supervision_statistics(request):
-    """The period's supervision figures in the caller's scope, in total and per unit."""
-    since, until, unit = selectors.statistics_request(
-        request.user, request.query_params, timezone.localdate()
+    """The period's supervision figures in the caller's scope, in total and per unit; 400 when `until` is
+    before `since`."""
+    since, until, unit = _run(
+        lambda: selectors.statistics_request(request.user, request.query_params, timezone.localdate())
     )
     total, by_unit = selectors.supervision_report(request.user, since=since, until=until, unit=unit)
     return Response(

@@ -104,19 +104,15 @@ def circulated(*, since, until) -> dict[int, int]:
 def statistics_request(user, params, today) -> tuple:
     """(since, until, unit) of a statistics request: `since` and `until` as YYYY-MM-DD (default 1 January
     to today; an unreadable date falls back to its default), `unit` an organization the user may see
-    (404 otherwise) or none."""
+    (404 otherwise) or none. Raises `PeriodRefused` when the period ends before it starts."""
     from datetime import date
 
+    from luoshi.core.periods import period_from_query
     from luoshi.orgs.selectors import organization_get_visible
 
-    def day(name, default):
-        try:
-            return date.fromisoformat(params.get(name) or "")
-        except ValueError:
-            return default
-
     unit = organization_get_visible(user, params["unit"]) if params.get("unit") else None
-    return day("since", date(today.year, 1, 1)), day("until", today), unit
+    since, until = period_from_query(params, since=date(today.year, 1, 1), until=today)
+    return since, until, unit
 
 
 def supervision_report(user, *, since, until, unit: Organization | None = None) -> tuple[dict, list]:

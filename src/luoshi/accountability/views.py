@@ -217,7 +217,19 @@ def statistics(request):
     """The period's supervision figures, and the sentence an office puts into its report."""
     from django.utils import timezone
 
-    since, until, unit = selectors.statistics_request(request.user, request.GET, timezone.localdate())
+    from luoshi.core.periods import PeriodRefused
+
+    today = timezone.localdate()
+    try:
+        since, until, unit = selectors.statistics_request(request.user, request.GET, today)
+        refused = False
+    except PeriodRefused as exc:  # refused with the message; the figures shown are the default period's
+        messages.error(request, exc.message)
+        params = request.GET.copy()
+        params.pop("since", None)
+        params.pop("until", None)
+        since, until, unit = selectors.statistics_request(request.user, params, today)
+        refused = True
 
     def compute():
         return selectors.supervision_report(request.user, since=since, until=until, unit=unit)
@@ -256,4 +268,5 @@ def statistics(request):
             "until": until,
             "text": text,
         },
+        status=400 if refused else 200,
     )

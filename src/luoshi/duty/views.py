@@ -20,6 +20,7 @@ from luoshi.accounts.permissions import AUDIT_VIEW, OBLIGATIONS_CONFIRM, OBLIGAT
 from luoshi.core.cache import cached
 from luoshi.core.documents import office_file_response
 from luoshi.core.errors import ServiceError, attempt
+from luoshi.core.periods import PeriodRefused, period_from_query
 from luoshi.duty import documents, excel, selectors, services
 from luoshi.duty.forms import (
     ImportForm,
@@ -628,20 +629,17 @@ def assignment_review(request, pk):
 # --- Across tasks -------------------------------------------------------------------------------------------
 
 
-def _period(request) -> tuple[date | None, date | None]:
-    def parse(name):
-        try:
-            return date.fromisoformat(request.GET.get(name, ""))
-        except ValueError:
-            return None
-
-    return parse("since"), parse("until")
-
-
 @login_required
 def ledger(request):
+    """督办台账, on the page or as Excel. A period ending before it starts is refused (400, the message, no
+    rows, no file) rather than answered with an empty ledger."""
     user = request.user
-    since, until = _period(request)
+    try:
+        since, until = period_from_query(request.GET)
+        refused = False
+    except PeriodRefused as exc:
+        messages.error(request, exc.message)
+        since, until, refused = exc.since, exc.until, True
     under = organization_get_visible(user, request.GET["under"]) if request.GET.get("under") else None
     work_plan = selectors.plan_get_visible(user, request.GET["plan"]) if request.GET.get("plan") else None
     state = request.GET.get("state", "")
@@ -654,7 +652,9 @@ def ledger(request):
         until=until,
         search=request.GET.get("q", ""),
     )
-    if request.GET.get("format") == "xlsx":
+    if refused:
+        qs = qs.none()
+    elif request.GET.get("format") == "xlsx":
         name = f"{gettext('supervision-ledger')}-{timezone.localdate():%Y%m%d}.xlsx"
         return office_file_response(excel.ledger_xlsx(qs), name)
     page, plan_choices = _table_page(
@@ -686,6 +686,7 @@ def ledger(request):
             "q": request.GET.get("q", ""),
             "query": params.urlencode(),
         },
+        status=400 if refused else 200,
     )
 
 
@@ -714,11 +715,13 @@ def streets(request):
 @login_required
 def summary(request):
     today = timezone.localdate()
-    since, until = _period(request)
-    since = since or date(today.year, 1, 1)
-    until = until or today
-    if since > until:
-        since, until = until, since
+    default = {"since": date(today.year, 1, 1), "until": today}
+    try:
+        since, until = period_from_query(request.GET, **default)
+        refused = False
+    except PeriodRefused as exc:  # refused, not swapped: the figures shown are the default period's
+        messages.error(request, exc.message)
+        since, until, refused = default["since"], default["until"], True
     figures = selectors.work_summary(request.user, since=since, until=until)
     period = urlencode({"since": since.isoformat(), "until": until.isoformat()})
     ledger = reverse("duty:ledger")
@@ -734,4 +737,5 @@ def summary(request):
         request,
         "duty/summary.html",
         {"s": figures, "links": links, "text": selectors.summary_text(figures)},
+        status=400 if refused else 200,
     )
