@@ -10,10 +10,13 @@
         └── 第三支部 (branch B3)
 """
 
+import os
+import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from huey.contrib.djhuey import HUEY
@@ -25,6 +28,57 @@ from luoshi.orgs.models import OrgKind, Person, PositionKind
 from luoshi.orgs.services import organization_create, position_assign, term_start
 
 PASSWORD = "correct horse battery"
+
+
+def _session_day() -> datetime | None:
+    """`LUOSHI_TEST_DATE=2028-02-29` (optionally `…T23:30`) runs the whole suite as if on that day, in the
+    deployment's time zone, with the clock ticking from there. `.ci/run` uses it for the awkward days."""
+    value = os.environ.get("LUOSHI_TEST_DATE", "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value if "T" in value else f"{value}T10:00")
+    except ValueError:
+        raise pytest.UsageError(
+            f"LUOSHI_TEST_DATE={value!r} is not an ISO date (YYYY-MM-DD[THH:MM])"
+        ) from None
+    return moment.replace(tzinfo=zoneinfo.ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai")))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_clock():
+    """The suite's clock: the real one, or the day LUOSHI_TEST_DATE names. A test that needs a fixed day
+    freezes it itself (time_machine nests inside this travel); every other test asserts relative to now."""
+    moment = _session_day()
+    if moment is None:
+        yield None
+        return
+    with time_machine.travel(moment, tick=True):
+        yield moment
+
+
+@pytest.fixture(autouse=True)
+def _frozen_day(request):
+    """`pytestmark = pytest.mark.frozen(date(2026, 3, 2))`: the test and every fixture it uses (the world,
+    the scenario) live on that day at 09:00, the clock standing still; the test may travel further itself.
+    Autouse, so it is set up before the fixtures a test names: no fixture is built on the real day while
+    its test travels to a fixed one."""
+    marker = request.node.get_closest_marker("frozen")
+    if marker is None:
+        yield None
+        return
+    # a scenario travels across its days with one login: the session lasts it (production: 8 hours)
+    request.getfixturevalue("settings").SESSION_COOKIE_AGE = 400 * 86400
+    day = marker.args[0]
+    hour = marker.kwargs.get("hour", 9)
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(moment, tick=False):
+        yield day
+
+
+def pytest_report_header(config):
+    moment = _session_day()
+    return f"luoshi: the suite runs as if on {moment:%Y-%m-%d %H:%M %Z}" if moment else None
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,6 +1,7 @@
 from collections import Counter
 
 import pytest
+from django.db import transaction
 from django.db.models import Count
 
 from luoshi.accounts.models import RoleGrant, User
@@ -10,9 +11,17 @@ from luoshi.orgs.idcard import national_id_errors
 from luoshi.orgs.models import Organization, Person, Position
 
 
+@pytest.fixture(scope="module")
+def district(django_db_setup, django_db_blocker):
+    """The demo district, built once for the module (about a minute) and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_demo(seed=7, size="district", password="demo-password-1")
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    return build_demo(seed=7, size="district", password="demo-password-1")
+def demo(district, db):
+    return district
 
 
 def test_demo_district_has_the_expected_shape(demo):

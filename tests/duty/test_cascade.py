@@ -14,6 +14,8 @@ from luoshi.duty.services import TaskSpec
 
 from .conftest import BRANCH_DEADLINE, DEADLINE, START, at
 
+pytestmark = pytest.mark.frozen(START)  # the world is built on the scenario's first day too
+
 
 def rungs(assignment):
     return list(

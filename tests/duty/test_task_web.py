@@ -4,6 +4,7 @@ table, the summary sentence, the Excel plan import, scope (404 outside it) and q
 import io
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
@@ -16,6 +17,8 @@ from luoshi.orgs.services import organization_create
 
 from ..conftest import days
 from .conftest import BRANCH_DEADLINE, START, at
+
+pytestmark = pytest.mark.frozen(START)  # the world is built on the scenario's first day too
 
 
 def late_day():

@@ -15,6 +15,7 @@ from .conftest import at
 
 ORDERED = date(2026, 4, 1)
 DEADLINE = ORDERED + timedelta(days=15)
+pytestmark = pytest.mark.frozen(ORDERED - timedelta(days=14))  # the world and the visit before the order
 
 
 def evidence(name="整改照片.png"):

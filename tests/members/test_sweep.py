@@ -15,6 +15,7 @@ from luoshi.members.models import Member, SweepFinding
 from .test_register import register
 
 TODAY = date(2026, 11, 25)
+pytestmark = pytest.mark.frozen(TODAY, hour=10)  # the world is built on that day too
 
 
 @pytest.fixture

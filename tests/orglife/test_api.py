@@ -8,6 +8,8 @@ from luoshi.orglife.models import AgendaItem, Meeting, MeetingKind
 
 from .test_orglife import TODAY, frozen  # noqa: F401 — the fixture
 
+pytestmark = pytest.mark.frozen(TODAY, hour=10)  # the world and the plan are built on that day too
+
 
 @pytest.fixture(autouse=True)
 def english():

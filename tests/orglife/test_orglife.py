@@ -33,6 +33,10 @@ def english():
         yield
 
 
+# every test here and its fixtures (the world, the rules, this month's plan) live on TODAY
+pytestmark = pytest.mark.frozen(TODAY, hour=10)
+
+
 @pytest.fixture
 def frozen():
     with travel(TODAY):

@@ -4,7 +4,6 @@ published (each unit sees its peers' grades and ranks), the persona street's app
 awaiting decision; the branches' year pre-assessed twice as a draft, a rectification verified in between, so
 the second run lists what changed. Built through the real services."""
 
-from datetime import date
 from decimal import Decimal
 
 from luoshi.assessment import services
@@ -18,10 +17,10 @@ def build(builder, levels, personas) -> None:
     today = builder.today
     officer = personas["org_officer"]["user"]
     district = levels[0][0]
-    since = date(today.year, 1, 1)
+    since = builder.work_day(1, 1)  # the demo's work year (demo/build.py): it looks the same on any day
     schemes = {}
     for name, text in shipped_schemes().items():
-        text = text.replace("year: 2026", f"year: {today.year}")
+        text = text.replace("year: 2026", f"year: {builder.work_year}")
         schemes[name] = services.scheme_upload(by=officer, issuer=district, text=text)
     reasons = {
         "street": "年终述职评议会议，区委常委和部门负责人现场测评，按好、较好、一般、差折算。",
@@ -58,7 +57,7 @@ def build(builder, levels, personas) -> None:
 
     # the branches' year measured ahead of its end (a pre-assessment): what is due by 31 December counts
     branch_scheme = schemes["branch"]
-    year_end = date(today.year, 12, 31)
+    year_end = builder.work_day(12, 31)
     services.run_compute(by=officer, scheme=branch_scheme, since=since, until=year_end, note="年度预测算")
     _verify_one(builder, personas)
     services.run_compute(

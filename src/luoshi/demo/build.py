@@ -69,6 +69,23 @@ class Builder:
         self.code_seq = 0
         self.person_seq = 0
 
+    # --- the demo's calendar ----------------------------------------------------------------------------
+    # The demo looks the same on any build day: its work year (letters, the work plan, the assessment) is the
+    # one that began about nine and a half months before the build day, and its (month, day) dates are counted
+    # from that start. Built on 3 December that is this year's calendar; built on 1 January, it is last year's
+    # work being closed (deadlines past and overdue, reports awaiting acceptance), not an empty new year.
+    WORK_YEAR_AGE = timedelta(days=290)
+    WORK_YEAR_START = (2, 16)  # the (month, day) the work year's start stands for
+
+    @property
+    def work_year(self) -> int:
+        return (self.today - self.WORK_YEAR_AGE).year
+
+    def work_day(self, month: int, day: int) -> date:
+        """The day on which the work year's (month, day) falls (1 January is before its start)."""
+        start = self.today - self.WORK_YEAR_AGE
+        return start + (date(2001, month, day) - date(2001, *self.WORK_YEAR_START))  # 2001: not a leap year
+
     # --- helpers ---------------------------------------------------------------------------------------
 
     def next_code(self) -> str:

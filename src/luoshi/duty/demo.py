@@ -104,12 +104,10 @@ def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
-def _move(assignments, deadline: date) -> None:
+def _move(assignments, deadline: date, sent: date) -> None:
     """Give assignments (and their task and obligation) an earlier deadline: as if sent at the year's start."""
     ids = [a.pk for a in assignments]
-    Assignment.objects.filter(pk__in=ids).update(
-        deadline=deadline, created_at=_at(date(deadline.year, 2, 20))
-    )
+    Assignment.objects.filter(pk__in=ids).update(deadline=deadline, created_at=_at(sent))
     Task.objects.filter(pk__in={a.task_id for a in assignments}).update(deadline=deadline)
     Obligation.objects.filter(pk__in=[a.obligation_id for a in assignments]).update(
         due_date=deadline, next_action_on=deadline - timedelta(days=3)
@@ -142,7 +140,8 @@ def _accept(assignment, by, when: datetime):
 def build(builder, levels, personas) -> None:
     rng = builder.rng
     today = builder.today
-    year = today.year
+    year = builder.work_year  # the dates below are the work year's (month, day), wherever it falls
+    on = builder.work_day
     root = levels[0][0]
     streets = levels[1]
     officer = personas["org_officer"]["user"]
@@ -153,7 +152,7 @@ def build(builder, levels, personas) -> None:
 
     # 1. The district's letter to every street, signed in February and March except by one laggard.
     targets = [
-        TargetSpec(text, category, measure, Decimal(weight), date(year, 12, 31), red)
+        TargetSpec(text, category, measure, Decimal(weight), on(12, 31), red)
         for text, category, measure, weight, red in LETTER_TARGETS
     ]
     letter = services.letter_draft(
@@ -166,19 +165,19 @@ def build(builder, levels, personas) -> None:
         targets=targets,
     )
     services.letter_issue(by=officer, letter=letter, organizations=streets)
-    sign_by = date(year, 3, 15)
-    Letter.objects.filter(pk=letter.pk).update(sign_by=sign_by, issued_at=_at(date(year, 2, 26)))
+    sign_by = on(3, 15)
+    Letter.objects.filter(pk=letter.pk).update(sign_by=sign_by, issued_at=_at(on(2, 26)))
     copies = list(
         LetterCopy.objects.filter(letter=letter).select_related("organization").order_by("organization__path")
     )
-    LetterCopy.objects.filter(letter=letter).update(issued_at=_at(date(year, 2, 26)))
+    LetterCopy.objects.filter(letter=letter).update(issued_at=_at(on(2, 26)))
     Obligation.objects.filter(pk__in=[c.signing_obligation_id for c in copies]).update(
         due_date=sign_by, next_action_on=sign_by - timedelta(days=3)
     )
     for n, copy in enumerate(copies[:-1]):  # the last street has not signed: its obligation climbs the ladder
         user = logins[copy.organization_id]
         services.letter_sign(user=user, copy=copy, signed_from="10.20.1.15 · Demo")
-        LetterCopy.objects.filter(pk=copy.pk).update(signed_at=_at(date(year, 3, 1) + timedelta(days=n * 2)))
+        LetterCopy.objects.filter(pk=copy.pk).update(signed_at=_at(on(3, 1) + timedelta(days=n * 2)))
     for progress in TargetProgress.objects.filter(copy__letter=letter).select_related(
         "copy__organization", "target"
     ):
@@ -215,7 +214,7 @@ def build(builder, levels, personas) -> None:
     logins.update(_secretary_logins(branches, "branch_secretary"))
     persona_outcome = {0: "done", 3: "silent", 4: "progress", 5: "awaiting"}
     for number, (title, lead, description, (month, day), kind, unit, checklist) in enumerate(PLAN_TASKS):
-        deadline = date(year, month, day)
+        deadline = on(month, day)
         task = services.task_create(
             by=officer,
             plan=plan,
@@ -250,10 +249,10 @@ def build(builder, levels, personas) -> None:
             )
             passed_down = list(child.assignments.select_related("task"))
             if deadline - timedelta(days=10) < today:
-                _move(passed_down, deadline - timedelta(days=10))
+                _move(passed_down, deadline - timedelta(days=10), on(2, 20))
                 child.deadline = deadline - timedelta(days=10)
         if deadline < today:
-            _move(rows, deadline)
+            _move(rows, deadline, on(2, 20))
         if passed_down:
             outcome = persona_outcome[number]
             _play_branches(rng, passed_down, logins, branch, outcome, street_persona, child.deadline, today)

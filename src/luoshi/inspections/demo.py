@@ -75,7 +75,7 @@ def build(builder, levels, personas) -> None:
     routine = _create(
         org_office,
         InspectionKind.ROUTINE,
-        f"{today.year}年第四季度党群服务中心达标检查",
+        f"{today.year}年第{(today.month - 1) // 3 + 1}季度党群服务中心达标检查",
         std["service-center"],
         root,
         leader,

@@ -20,7 +20,7 @@ from luoshi.members.models import Member
 from luoshi.orglife import services
 from luoshi.orglife.models import AbsenceReason, AgendaItem, Attendance, Meeting, MeetingKind, PlanSupervisor
 from luoshi.orglife.obligations import meeting_dues_sync
-from luoshi.orglife.periods import month_end, month_start
+from luoshi.orglife.periods import month_end, month_start, period_of
 from luoshi.orgs.models import Organization, Position, PositionKind
 
 CHANGE_REASON = "演示数据：组织生活记录"
@@ -61,16 +61,17 @@ def build(builder, levels, personas) -> None:
     root = personas["org_officer"]["org"]
     street = personas["street_secretary"]["org"]
     mine = personas["branch_secretary"]["org"]
-    services.rules_default(organization=root, effective_from=date(today.year, 1, 1), by=officer)
+    months = _months(today)
+    # the rules are in force over the whole history, so the last ended period of each is judged on any day
+    services.rules_default(organization=root, effective_from=months[0], by=officer)
     services.rule_save(
         by=personas["street_secretary"]["user"],
         organization=street,
         kind=MeetingKind.PARTY_LECTURE,
         frequency="month",
-        effective_from=date(today.year, 1, 1),
+        effective_from=months[0],
         basis=f"{street.name}：书记每月为党员上一次党课",
     )
-    months = _months(today)
     plans = {}
     for i, first in enumerate(months):
         end = month_end(first)
@@ -79,8 +80,8 @@ def build(builder, levels, personas) -> None:
             organization=root,
             data=services.PlanInput(
                 month=first,
-                window_start=first.replace(day=10),
-                window_end=end.replace(day=min(end.day, 30)),
+                window_start=first,  # the whole month: the demo's own theme day is in its window on any day
+                window_end=end,
                 theme=THEMES[i % len(THEMES)],
                 materials="《中国共产党章程》；区委有关会议精神；本月学习资料汇编",
                 required_items=tuple(REQUIRED),
@@ -105,6 +106,9 @@ def build(builder, levels, personas) -> None:
             absent_always.add(rng.choice(roll))
     skip_general = {b.pk for b in branches if b.pk != mine.pk and rng.random() < 0.04}
     current = months[-1]
+    # the last quarter that has ended (the one the sync judges): its general meeting is what a few skipped
+    skipped_in = month_start(period_of("quarter", today)[0], -1)
+    now = timezone.localtime()
     not_yet = {b.pk for b in branches if rng.random() < 0.15} | {mine.pk}
     supervised = [b for b in branches if b.path.startswith(street.path)][:12]
 
@@ -126,7 +130,12 @@ def build(builder, levels, personas) -> None:
     ):
         roll = rolls.get(branch.pk, [])
         starts = timezone.make_aware(datetime.combine(day, time(hour, 0)))
-        recorded = starts + timedelta(days=rng.randint(12, 25) if late else 0, hours=2)
+        if starts > now - timedelta(hours=1):  # held today: earlier than the build, however early that is
+            starts = now - timedelta(hours=1, minutes=rng.randint(0, 50))
+        late = (
+            late and starts + timedelta(days=12) < now
+        )  # a record can be late only once its time has passed
+        recorded = min(starts + timedelta(days=rng.randint(12, 25) if late else 0, hours=2), now)
         secretary = secretaries.get(branch.pk)
         meeting = Meeting(
             branch=branch,
@@ -162,8 +171,8 @@ def build(builder, levels, personas) -> None:
             plan = plans[first]
             if first != current or branch.pk not in not_yet:
                 day = plan.window_start + timedelta(days=rng.randint(0, 8))
-                if first == current and day > today - timedelta(days=1):
-                    day = today - timedelta(days=rng.randint(1, 3))
+                if first == current and day > today:  # this month's: held between its first day and today
+                    day = first + timedelta(days=rng.randint(0, (today - first).days))
                 omission = rng.random() < 0.08
                 agenda = [a for a in REQUIRED if not (omission and a == AgendaItem.SERVICE_ACTIVITY)]
                 add(
@@ -199,7 +208,7 @@ def build(builder, levels, personas) -> None:
                     present_share=0.9,
                 )
             quarter_month = first.month % 3 == 0 and first < current
-            if quarter_month and not (first.month == 9 and branch.pk in skip_general):
+            if quarter_month and not (first == skipped_in and branch.pk in skip_general):
                 add(
                     branch,
                     MeetingKind.GENERAL_MEETING,
@@ -258,14 +267,14 @@ def build(builder, levels, personas) -> None:
     PlanSupervisor.objects.bulk_create(
         [PlanSupervisor(plan=plan, branch=b, supervisor=inspector) for b in supervised]
     )
-    held = set(Meeting.objects.filter(plan=plan).values_list("branch_id", flat=True))
+    held = dict(Meeting.objects.filter(plan=plan).values_list("branch_id", "starts_at"))
     for branch in supervised[:6]:
         if branch.pk in held:
             services.supervision_record(
                 plan=plan,
                 branch=branch,
                 by=inspector,
-                visited_on=today - timedelta(days=1),
+                visited_on=timezone.localtime(held[branch.pk]).date(),  # the supervisor sat in on the day
                 items_seen=REQUIRED,
                 notes="按计划开展，学习扎实，签到和记录完整。",
             )
