@@ -84,6 +84,14 @@ class Indicator(NoDeleteModel):
     def is_leaf(self):
         return bool(self.source)
 
+    def params_display(self) -> str:
+        """The source's options as people know them ("检查标准：… · 含下级单位"), never the raw codes."""
+        from luoshi.core.indicators import source_get
+
+        source = source_get(self.source)
+        phrases = source.params_text(self.params or {}) if source else []
+        return " · ".join(phrases)
+
 
 class GradeBand(NoDeleteModel):
     """等次 — a grade from a minimum total (好 ≥ 90, 较好 ≥ 80, 一般 ≥ 60, 差), best first."""

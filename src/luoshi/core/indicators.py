@@ -22,7 +22,7 @@ How a Measure becomes points is the source's mode (assessment applies it with th
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 SHARE, AVERAGE, COUNT, VETO = "share", "average", "count", "veto"
@@ -57,6 +57,26 @@ class Record:
     url: str = ""
     counts: bool = True
     note: str = ""
+    subject: object = None  # the record itself, so that its link is shown only to who may open it
+
+
+def records_for(user, records: list[Record]) -> list[Record]:
+    """The records with the link dropped where the user may not open the subject (its model's own scope,
+    `Model.objects.visible_to`): a result's reader may see the numbers without seeing every record."""
+    by_model: dict[type, set] = {}
+    for record in records:
+        if record.subject is not None and record.url:
+            by_model.setdefault(type(record.subject), set()).add(record.subject.pk)
+    openable = {
+        model: set(model.objects.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True))
+        for model, pks in by_model.items()
+    }
+    return [
+        replace(r, url="")
+        if r.subject is not None and r.url and r.subject.pk not in openable[type(r.subject)]
+        else r
+        for r in records
+    ]
 
 
 @dataclass
@@ -68,11 +88,25 @@ class Source:
     measure: Callable
     params: tuple = ()
     list_records: Callable | None = field(default=None, repr=False)
+    explain_params: Callable | None = field(default=None, repr=False)
 
     def records(self, func: Callable) -> Callable:
         """Decorator: the function that lists the records behind one organization's numbers."""
         self.list_records = func
         return func
+
+    def describes_params(self, func: Callable) -> Callable:
+        """Decorator: the function that says an indicator's options (`params`) as people know them, one
+        phrase each (the standard's name, not its code) — the one place a source's options are shown."""
+        self.explain_params = func
+        return func
+
+    def params_text(self, params: dict) -> list[str]:
+        if not params:
+            return []
+        if self.explain_params is not None:
+            return [str(phrase) for phrase in self.explain_params(params)]
+        return [f"{key}: {value}" for key, value in params.items()]
 
 
 SOURCES: dict[str, Source] = {}

@@ -34,6 +34,7 @@ def rectified_on_time_records(period, organization, params):
         Record(
             label=f"{r.finding.description[:60]}（{r.deadline}）",
             url=r.get_absolute_url(),
+            subject=r,
             counts=bool(r.on_time),
             note=str(_("rectified on time") if r.on_time else _("late or not yet verified")),
         )
@@ -57,7 +58,7 @@ def _visits(period, params):
     label=_("Average inspection score"),
     rule=_(
         "Points × the average score (out of 100) of the period's recorded visits against the chosen standard, "
-        "to the unit itself or, with 'subtree', anywhere below it. No visit: full points."
+        "to the unit itself or, if the indicator says so, anywhere below it. No visit: full points."
     ),
     params=("standard", "subtree"),
 )
@@ -95,8 +96,22 @@ def average_score_records(period, organization, params):
         Record(
             label=f"{v.organization.name} · {v.inspection.title}（{v.visited_at:%Y-%m-%d}）",
             url=v.get_absolute_url(),
+            subject=v,
             counts=True,
             note=str(_("score %(score)s") % {"score": v.score}),
         )
         for v in visits.select_related("organization", "inspection").order_by("visited_at")
     ]
+
+
+@average_score.describes_params
+def average_score_params(params):
+    """The standard by its name (the newest version's), and whether the units below count."""
+    from luoshi.inspections.models import Standard
+
+    code = params.get("standard")
+    if code:
+        name = Standard.objects.filter(code=code).order_by("-version").values_list("name", flat=True).first()
+        yield _("Standard: %(name)s") % {"name": name or code}
+    if params.get("subtree"):
+        yield _("visits to the units below count too")
