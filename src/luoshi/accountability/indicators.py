@@ -26,6 +26,6 @@ def circulars(period, scope, params):
 @circulars.records
 def circulars_records(period, organization, params):
     return [
-        Record(label=c.title, url=c.get_absolute_url(), counts=True, note=str(c.issued_on))
+        Record(label=c.title, url=c.get_absolute_url(), counts=True, note=str(c.issued_on), subject=c)
         for c in _circulars(period).filter(organization=organization)
     ]

@@ -24,10 +24,14 @@ from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import EscalationStatus, StepAction
 
 
-def _may_decide(user, organization, *, own_level: bool = False) -> None:
+def can_decide(user, organization, *, own_level: bool = False) -> bool:
     """Consequences for a unit are decided above it; a collective talk may also be recorded at the office's
     own level (it talks to several units below at once)."""
-    if not scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, organization.path, above=not own_level):
+    return scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, organization.path, above=not own_level)
+
+
+def _may_decide(user, organization, *, own_level: bool = False) -> None:
+    if not can_decide(user, organization, own_level=own_level):
         raise NotPermitted()
 
 

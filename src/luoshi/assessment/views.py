@@ -20,6 +20,7 @@ from luoshi.assessment.models import MANUAL, Appeal, AppealStatus, Disclosure, M
 from luoshi.assessment.schemes import SchemeRefused, shipped_schemes
 from luoshi.core.documents import office_file_response
 from luoshi.core.errors import NotPermitted, ServiceError, attempt
+from luoshi.core.indicators import records_for
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import organization_roots_visible
 
@@ -302,6 +303,8 @@ def result(request, pk):
     item = selectors.result_get_visible(request.user, pk)
     run = item.run
     lines = selectors.explain(item)
+    for line in lines:
+        line.records = records_for(request.user, line.records)
     form = AppealForm(request.POST or None)
     form.fields["indicator_code"].choices = [
         (line.indicator.code, f"{line.indicator.code} {line.indicator.name}")

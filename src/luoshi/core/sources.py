@@ -41,6 +41,7 @@ def escalated_records(period, organization, params):
         Record(
             label=f"{o.title}（{o.due_date}）",
             url=reverse("core:obligation", args=[o.pk]),
+            subject=o,
             counts=True,
             note=o.get_state_display(),
         )

@@ -35,6 +35,7 @@ def tasks_on_time_records(period, organization, params):
         Record(
             label=f"{a.task.title}（{a.deadline}）",
             url=a.get_absolute_url(),
+            subject=a,
             counts=bool(a.on_time),
             note=str(_("done on time") if a.on_time else _("late or not done")),
         )
@@ -83,6 +84,7 @@ def targets_met_records(period, organization, params):
         Record(
             label=f"{p.copy.letter.title} · {p.target.order}. {p.target.text[:60]}",
             url=p.get_absolute_url(),
+            subject=p,
             counts=p.status == TargetStatus.MET,
             note=p.get_status_display(),
         )
@@ -113,6 +115,7 @@ def red_lines_records(period, organization, params):
         Record(
             label=f"{p.copy.letter.title} · {p.target.text[:60]}",
             url=p.get_absolute_url(),
+            subject=p,
             counts=True,
             note=p.report[:120],
         )

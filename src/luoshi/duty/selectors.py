@@ -194,8 +194,13 @@ def plan_get_visible(user, pk) -> WorkPlan:
 
 def plan_tasks(user, plan: WorkPlan) -> list[Task]:
     """The plan's top-level tasks, each with its visible assignments counted by state."""
-    tasks = list(plan.tasks.filter(parent_assignment=None).order_by("number", "id"))
+    tasks = list(
+        plan.tasks.filter(parent_assignment=None).select_related("organization").order_by("number", "id")
+    )
     _attach_counts(user, tasks)
+    openable = task_visible_ids(user, tasks)
+    for task in tasks:
+        task.can_open = task.pk in openable  # a branch sees the plan's line but opens only its own task
     return tasks
 
 
@@ -241,11 +246,20 @@ def task_get_visible(user, pk) -> Task:
         Task.objects.select_related("plan", "organization", "parent_assignment__organization", "created_by"),
         pk,
     )
-    if scoping.has_perm_on(user, OBLIGATIONS_VIEW, task.organization.path):
-        return task
-    if Assignment.objects.visible_to(user).filter(task_id=task.pk).exists():
-        return task
-    raise Http404
+    if not task_visible_ids(user, [task]):
+        raise Http404
+    return task
+
+
+def task_visible_ids(user, tasks) -> set[int]:
+    """Which of the tasks the user may open: the issuing side by its path (no query), a receiving unit by
+    its own assignment (one query for them all)."""
+    issuing = {t.pk for t in tasks if scoping.has_perm_on(user, OBLIGATIONS_VIEW, t.organization.path)}
+    rest = [t.pk for t in tasks if t.pk not in issuing]
+    if not rest:
+        return issuing
+    received = Assignment.objects.visible_to(user).filter(task_id__in=rest).values_list("task_id", flat=True)
+    return issuing | set(received)
 
 
 def assignment_get_visible(user, pk) -> Assignment:
@@ -255,6 +269,11 @@ def assignment_get_visible(user, pk) -> Assignment:
         ),
         pk,
     )
+
+
+def assignment_visible(user, pk) -> bool:
+    """Whether assignment_get_visible would find it (for a link to it)."""
+    return Assignment.objects.visible_to(user).filter(pk=pk).exists()
 
 
 def report_get_visible(user, pk) -> Report:

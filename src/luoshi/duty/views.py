@@ -473,6 +473,8 @@ def _task_page(request, task, *, targeting=None, status=200):
         row["indent"] = (len(row["org_path"]) - base) // SEGMENT - 1 if order == "tree" else 0
     context = {
         "task": task,
+        "parent_visible": task.parent_assignment_id is not None
+        and selectors.assignment_visible(user, task.parent_assignment_id),
         "attachments": selectors.attachments_of(task),
         "counts": [(s, s.label, counts[s]) for s in NodeState],
         "late": counts[NodeState.OVERDUE] + counts[NodeState.SILENT],

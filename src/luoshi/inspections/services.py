@@ -186,11 +186,16 @@ def visit_record(
     return visit
 
 
+def can_amend(user, visit: Visit) -> bool:
+    """Only the team amends what it recorded (not the planner or the approving leader, who see the visit)."""
+    return visit.inspection.team.filter(user_id=user.pk).exists()
+
+
 def visit_amend(*, by, visit: Visit, reason: str, answers: dict[int, AnswerIn]) -> Visit:
     """A recorded visit is never edited: a team member amends answers with a recorded reason. The score is
     computed again; an answer that now fails a finding item adds its finding (earlier findings stay on
     record — they are closed through their rectification, not deleted)."""
-    if not visit.inspection.team.filter(user_id=by.pk).exists():
+    if not can_amend(by, visit):
         raise NotPermitted()
     reason = (reason or "").strip()
     if not reason:
@@ -294,14 +299,18 @@ def rectification_order(
     return rectification
 
 
+def can_report(user, rectification: Rectification) -> bool:
+    """The responsible person, or who completes obligations for the unit, reports its rectification."""
+    person = rectification.obligation.responsible
+    return (person is not None and person.user_id == user.pk) or scoping.has_perm_at(
+        user, "obligations.complete", rectification.organization.path
+    )
+
+
 def rectification_report(*, by, rectification: Rectification, text: str, uploads=()) -> RectificationReport:
     """The unit reports what it put right, with the evidence; the team's verification is then awaited."""
     obligation = rectification.obligation
-    person = obligation.responsible
-    own = (person is not None and person.user_id == by.pk) or scoping.has_perm_at(
-        by, "obligations.complete", rectification.organization.path
-    )
-    if not own:
+    if not can_report(by, rectification):
         raise NotPermitted()
     if obligation.state == ObligationState.SUBMITTED:
         raise ServiceError(_("The rectification awaits verification."))

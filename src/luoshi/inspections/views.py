@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from luoshi.accountability import services as accountability
 from luoshi.accounts import scoping
 from luoshi.accounts.models import User
 from luoshi.accounts.permissions import OBLIGATIONS_CREATE
@@ -210,6 +211,7 @@ def visit(request, pk):
             "answers": selectors.visit_answers(item),
             "findings": findings,
             "is_insider": services.is_insider(request.user, item.inspection),
+            "can_amend": services.can_amend(request.user, item),
             "amendments": item.amendments.select_related("by"),
             "order_form": OrderForm(),
         },
@@ -252,7 +254,9 @@ def _rectification_page(request, item, *, report_form=None, verify_form=None, st
             "report_form": report_form or ReportForm(),
             "verify_form": verify_form or ReasonForm(),
             "can_verify": item.obligation.state == "submitted" and services.can_verify(request.user, item),
-            "can_report": item.obligation.is_active,
+            "can_report": item.obligation.is_active and services.can_report(request.user, item),
+            # the confirmed consequences are carried out by who may decide them (accountability's rule)
+            "can_carry_out": accountability.can_decide(request.user, item.organization),
             "confirmed": list(
                 Escalation.objects.filter(obligation_id=item.obligation_id, status=EscalationStatus.CONFIRMED)
                 .exclude(action__in=StepAction.automatic())
@@ -398,7 +402,7 @@ def visit_amend(request, pk):
     """A team member changes answers of a recorded visit, with the reason; the recorded version stays in the
     visit's history and the amendment lists what changed."""
     item = selectors.visit_get_visible(request.user, pk)
-    if not item.inspection.team.filter(user_id=request.user.pk).exists():
+    if not services.can_amend(request.user, item):
         raise Http404
     answers = selectors.visit_answers(item)
     errors = []

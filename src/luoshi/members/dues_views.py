@@ -63,7 +63,9 @@ def sheet(request):
         else:
             messages.success(request, gettext("%(n)d payments recorded.") % {"n": count})
             return redirect(f"{request.path}?org={org.pk}&month={month:%Y-%m}")
-    context = {"org": org, "month": month, "today": timezone.localdate()}
+    # the level above only for who keeps its dues too (a branch's own keeper stops at the branch)
+    up = org.parent if org.parent_id and dues.can_keep(request.user, org.parent) else None
+    context = {"org": org, "up": up, "month": month, "today": timezone.localdate()}
     if org.holds_members:
         rows = dues.branch_month(request.user, org, month)
         context.update(
