@@ -34,7 +34,14 @@ from luoshi.members.api import (
     SweepViewSet,
     TransferViewSet,
 )
-from luoshi.orglife.api import ArchiveView, CheckinView, MeetingViewSet, PlanViewSet, RuleViewSet
+from luoshi.orglife.api import (
+    ArchiveView,
+    CheckInConflictViewSet,
+    CheckinView,
+    MeetingViewSet,
+    PlanViewSet,
+    RuleViewSet,
+)
 from luoshi.orgs.api import OrganizationViewSet, PositionViewSet
 from luoshi.sites.api import CenterViewSet, MilestoneViewSet
 
@@ -71,6 +78,7 @@ router.register("assessment/appeals", AppealViewSet, basename="assessment-appeal
 router.register("orglife/rules", RuleViewSet, basename="orglife-rule")
 router.register("orglife/plans", PlanViewSet, basename="orglife-plan")
 router.register("orglife/meetings", MeetingViewSet, basename="orglife-meeting")
+router.register("orglife/checkin-conflicts", CheckInConflictViewSet, basename="orglife-checkin-conflict")
 router.register("sites/centers", CenterViewSet, basename="sites-center")
 router.register("sites/milestones", MilestoneViewSet, basename="sites-milestone")
 

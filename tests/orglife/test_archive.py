@@ -101,6 +101,9 @@ def year(life):
         files=[upload(name.strip(), content) for name, content in files.items()],
     )
     services.attendance_confirm(token=theme_day.checkin_token, user=w.users["member"], now=life.at(may, 12))
+    # recorded absent, 张伟's confirmation waited for the secretary, who accepted it
+    conflict = theme_day.attendance.get(member=zhang).checkin_conflict
+    services.checkin_conflict_decide(by=secretary, conflict=conflict, accept=True)
     withdrawn = record(date(YEAR, 3, 2), kind=MeetingKind.COMMITTEE_MEETING, topic="误录的会议")
     services.meeting_withdraw(meeting=withdrawn, by=secretary, reason="重复录入")
     before = record(date(YEAR - 1, 11, 5), kind=MeetingKind.GROUP_MEETING, topic="上一年度的小组会")

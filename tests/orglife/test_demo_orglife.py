@@ -68,3 +68,11 @@ def test_what_an_office_looks_for(district, db):
 def test_the_sweep_judges_organizational_life(district, db):
     counts = Sweep.objects.latest("pk").summary["rules"]["no_orglife"]
     assert 0 < counts["found"] < 100 and counts["checked"] > 19_000
+
+
+def test_a_members_confirmation_awaits_the_branch_secretary(district, db):
+    from luoshi.orglife.models import CheckInConflict
+
+    conflict = CheckInConflict.objects.open().select_related("attendance__meeting").get()
+    assert conflict.attendance.meeting.branch == district.personas["branch_secretary"]["org"]
+    assert conflict.confirmed_by == district.personas["member"]["user"] and not conflict.attendance.present

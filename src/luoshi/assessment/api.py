@@ -127,6 +127,14 @@ class AppealSerializer(serializers.ModelSerializer):
         read_only_fields = ["filed_at", "status", "decided_at", "reason", "new_points", "new_run"]
 
 
+class AppealIn(serializers.Serializer):
+    indicator_code = serializers.CharField(max_length=20)
+    text = serializers.CharField(max_length=10000)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="evidence (multipart)"
+    )
+
+
 class PublishIn(serializers.Serializer):
     disclosure = serializers.ChoiceField(choices=Disclosure.choices, default=Disclosure.RANKS)
     appeal_days = serializers.IntegerField(min_value=1, max_value=60, default=7)
@@ -252,10 +260,10 @@ class ResultViewSet(viewsets.GenericViewSet):
             {**ResultSerializer(result).data, "lines": LineOut(selectors.explain(result), many=True).data}
         )
 
-    @extend_schema(request=AppealSerializer, responses={201: AppealSerializer})
+    @extend_schema(request=AppealIn, responses={201: AppealSerializer})
     @action(detail=True, methods=["post"])
     def appeal(self, request, pk=None):
-        body = AppealSerializer(data={**request.data, "result": pk})
+        body = AppealIn(data=request.data)
         body.is_valid(raise_exception=True)
         appeal = _run(
             lambda: services.appeal_file(

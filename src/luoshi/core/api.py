@@ -1,4 +1,7 @@
+from datetime import date
+
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -47,6 +50,30 @@ class ObligationSerializer(serializers.ModelSerializer):
             "closed_at",
             "closing_note",
         ]
+
+
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
+ID_MAX = 2**63 - 1  # the largest primary key PostgreSQL and SQLite hold
+
+
+class DateField(serializers.DateField):
+    """A date a record can hold: 1900-01-01 to 2100-12-31. A year 1 or 9999 is a slip of the keyboard, and the
+    month and year arithmetic behind reports and background checks cannot step outside the calendar."""
+
+    default_error_messages = {"range": _("Enter a date between %(min)s and %(max)s.")}
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not DATE_MIN <= day <= DATE_MAX:
+            self.fail("range", min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat())
+        return day
+
+
+class IdField(serializers.IntegerField):
+    """The id of a record: a positive integer the database can hold."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
 
 
 class NoteSerializer(serializers.Serializer):

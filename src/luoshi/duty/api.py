@@ -118,6 +118,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 class ReportSerializer(serializers.ModelSerializer):
     completion = serializers.BooleanField(write_only=True, default=False)
+    # the task's checklist items done, by their text (a JSON list on the model, so the field says what it holds)
+    checked = serializers.ListField(
+        child=serializers.CharField(max_length=500), max_length=200, required=False, default=list
+    )
 
     class Meta:
         model = Report

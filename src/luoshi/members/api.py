@@ -2,15 +2,13 @@
 one member gives them in full to a role entitled to them, and the read is logged), and imports (upload, the
 check's result with every row's errors, commit)."""
 
-from datetime import date as _date
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from luoshi.core.api import _run
+from luoshi.core.api import DateField, IdField, _run
 from luoshi.members import dues as dues_service
 from luoshi.members import duplicates as duplicates_service
 from luoshi.members import selectors, services
@@ -134,7 +132,7 @@ class ImportSerializer(serializers.ModelSerializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    organization = serializers.IntegerField(help_text="id of the organization whose register the file fills")
+    organization = IdField(help_text="id of the organization whose register the file fills")
     file = serializers.FileField()
 
 
@@ -197,11 +195,21 @@ class TransferSerializer(serializers.ModelSerializer):
 
 
 class TransferIssueSerializer(serializers.Serializer):
-    member = serializers.IntegerField()
-    to_organization = serializers.IntegerField(required=False, allow_null=True)
-    to_name = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField()
-    days = serializers.IntegerField(default=30)
+    member = IdField()
+    to_organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    to_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=200)
+    days = serializers.IntegerField(min_value=1, max_value=services.TRANSFER_MAX_DAYS, default=30)
+
+
+class TransferReceiveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class TransferCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class TransferViewSet(viewsets.ReadOnlyModelViewSet):
@@ -217,14 +225,11 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
         data = TransferIssueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         member = selectors.member_get_visible(request.user, data.validated_data["member"])
-        target = None
-        if data.validated_data.get("to_organization"):
-            target = Organization.objects.filter(pk=data.validated_data["to_organization"]).first()
         letter = _run(
             lambda: services.transfer_issue(
                 by=request.user,
                 member=member,
-                to_organization=target,
+                to_organization=data.validated_data.get("to_organization"),
                 to_name=data.validated_data["to_name"],
                 reason=data.validated_data["reason"],
                 days=data.validated_data["days"],
@@ -232,28 +237,35 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(TransferSerializer(letter).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=TransferSerializer)
+    @extend_schema(request=TransferReceiveSerializer, responses=TransferSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
+        body = TransferReceiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         letter = _run(
             lambda: services.transfer_receive(
-                by=request.user, transfer=self.get_object(), note=request.data.get("note", "")
+                by=request.user, transfer=self.get_object(), note=body.validated_data["note"]
             )
         )
         return Response(TransferSerializer(letter).data)
 
-    @extend_schema(request=None, responses=TransferSerializer)
+    @extend_schema(request=TransferCancelSerializer, responses=TransferSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        body = TransferCancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         letter = _run(
             lambda: services.transfer_cancel(
-                by=request.user, transfer=self.get_object(), reason=request.data.get("reason", "")
+                by=request.user, transfer=self.get_object(), reason=body.validated_data["reason"]
             )
         )
         return Response(TransferSerializer(letter).data)
 
 
 class DuesPaymentSerializer(serializers.ModelSerializer):
+    month = DateField(help_text="the month paid for (any day of it)")
+    paid_on = DateField()
+
     class Meta:
         model = DuesPayment
         fields = ["id", "member", "month", "amount", "paid_on"]
@@ -287,11 +299,13 @@ class DuesPaymentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SweepSerializer(serializers.ModelSerializer):
+    as_of = DateField(required=False)
+
     class Meta:
         model = Sweep
         fields = ["id", "organization", "title", "as_of", "status", "rules", "summary", "opened_at"]
         read_only_fields = ["status", "rules", "summary", "opened_at"]
-        extra_kwargs = {"title": {"required": False}, "as_of": {"required": False}}
+        extra_kwargs = {"title": {"required": False}}
 
 
 class SweepViewSet(viewsets.ReadOnlyModelViewSet):
@@ -366,6 +380,37 @@ class SweepFindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _text(max_length=2000):
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
+
+
+class FindingAnswerIn(serializers.Serializer):
+    answer = _text()
+
+
+class FindingOutcomeIn(serializers.Serializer):
+    outcome = _text()
+    deadline = DateField(required=False, allow_null=True, default=None)
+
+
+class FindingRectifiedIn(serializers.Serializer):
+    note = _text()
+
+
+class FindingStatementIn(serializers.Serializer):
+    statement = _text()
+    declined = serializers.BooleanField(required=False, default=False)
+
+
+class FindingMeetingIn(serializers.Serializer):
+    decision = _text()
+    held_on = DateField(required=False, allow_null=True, default=None)
+
+
+class FindingApproveIn(serializers.Serializer):
+    approval = _text()
+
+
 class SweepFindingViewSet(viewsets.ReadOnlyModelViewSet):
     """Findings the caller may see (`sweep`, `rule`, `status` filter). Actions follow the due process: `answer`
     (answer), `outcome` (outcome, deadline), `rectified` (note), `statement` (statement or declined), `meeting`
@@ -380,72 +425,78 @@ class SweepFindingViewSet(viewsets.ReadOnlyModelViewSet):
                 qs = qs.filter(**{key: self.request.query_params[key]})
         return qs
 
-    def _act(self, call):
-        return Response(SweepFindingSerializer(_run(call)).data)
+    def _act(self, request, body_class, call):
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(SweepFindingSerializer(_run(lambda: call(body.validated_data))).data)
 
-    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @extend_schema(request=FindingAnswerIn, responses=SweepFindingSerializer)
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         return self._act(
-            lambda: sweep_service.finding_answer(
-                by=request.user, finding=self.get_object(), answer=request.data.get("answer", "")
-            )
+            request,
+            FindingAnswerIn,
+            lambda data: sweep_service.finding_answer(
+                by=request.user, finding=self.get_object(), answer=data["answer"]
+            ),
         )
 
-    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @extend_schema(request=FindingOutcomeIn, responses=SweepFindingSerializer)
     @action(detail=True, methods=["post"])
     def outcome(self, request, pk=None):
-        deadline = request.data.get("deadline")
         return self._act(
-            lambda: sweep_service.finding_outcome(
-                by=request.user,
-                finding=self.get_object(),
-                outcome=request.data.get("outcome", ""),
-                deadline=_date.fromisoformat(deadline) if deadline else None,
-            )
+            request,
+            FindingOutcomeIn,
+            lambda data: sweep_service.finding_outcome(
+                by=request.user, finding=self.get_object(), outcome=data["outcome"], deadline=data["deadline"]
+            ),
         )
 
-    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @extend_schema(request=FindingRectifiedIn, responses=SweepFindingSerializer)
     @action(detail=True, methods=["post"])
     def rectified(self, request, pk=None):
         return self._act(
-            lambda: sweep_service.finding_rectified(
-                by=request.user, finding=self.get_object(), note=request.data.get("note", "")
-            )
+            request,
+            FindingRectifiedIn,
+            lambda data: sweep_service.finding_rectified(
+                by=request.user, finding=self.get_object(), note=data["note"]
+            ),
         )
 
-    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @extend_schema(request=FindingStatementIn, responses=SweepFindingSerializer)
     @action(detail=True, methods=["post"])
     def statement(self, request, pk=None):
         return self._act(
-            lambda: sweep_service.finding_statement(
+            request,
+            FindingStatementIn,
+            lambda data: sweep_service.finding_statement(
                 by=request.user,
                 finding=self.get_object(),
-                statement=request.data.get("statement", ""),
-                declined=str(request.data.get("declined", "")).lower() in ("1", "true"),
-            )
+                statement=data["statement"],
+                declined=data["declined"],
+            ),
         )
 
-    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @extend_schema(request=FindingMeetingIn, responses=SweepFindingSerializer)
     @action(detail=True, methods=["post"])
     def meeting(self, request, pk=None):
-        held = request.data.get("held_on")
         return self._act(
-            lambda: sweep_service.finding_meeting(
-                by=request.user,
-                finding=self.get_object(),
-                decision=request.data.get("decision", ""),
-                held_on=_date.fromisoformat(held) if held else None,
-            )
+            request,
+            FindingMeetingIn,
+            lambda data: sweep_service.finding_meeting(
+                by=request.user, finding=self.get_object(), decision=data["decision"], held_on=data["held_on"]
+            ),
         )
 
-    @extend_schema(request=None, responses=SweepFindingSerializer)
+    @extend_schema(request=FindingApproveIn, responses=SweepFindingSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._act(
-            lambda: sweep_service.finding_approve(
-                by=request.user, finding=self.get_object(), approval=request.data.get("approval", "")
-            )
+            request,
+            FindingApproveIn,
+            lambda data: sweep_service.finding_approve(
+                by=request.user, finding=self.get_object(), approval=data["approval"]
+            ),
         )
 
 
@@ -466,6 +517,15 @@ class DuplicatePairSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PairMergeIn(serializers.Serializer):
+    keep = IdField(help_text="id of the member record that stays (one of the pair)")
+    reason = _text(max_length=300)
+
+
+class PairRejectIn(serializers.Serializer):
+    reason = _text(max_length=300)
+
+
 class DuplicatePairViewSet(viewsets.ReadOnlyModelViewSet):
     """Candidate duplicate registrations whose two records the caller manages (`status` filter, pending by
     default), each comparison with its level and weight. `merge` (keep, reason) and `reject` (reason)."""
@@ -480,26 +540,30 @@ class DuplicatePairViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return selectors.get_or_404(duplicates_service.pairs_visible(self.request.user), self.kwargs["pk"])
 
-    @extend_schema(request=None, responses=DuplicatePairSerializer)
+    @extend_schema(request=PairMergeIn, responses=DuplicatePairSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         pair = self.get_object()
+        body = PairMergeIn(data=request.data)
+        body.is_valid(raise_exception=True)
         pair = _run(
             lambda: duplicates_service.merge(
                 by=request.user,
                 pair=pair,
-                keep=request.data.get("keep"),
-                reason=request.data.get("reason", ""),
+                keep=body.validated_data["keep"],
+                reason=body.validated_data["reason"],
             )
         )
         return Response(DuplicatePairSerializer(pair).data)
 
-    @extend_schema(request=None, responses=DuplicatePairSerializer)
+    @extend_schema(request=PairRejectIn, responses=DuplicatePairSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
+        body = PairRejectIn(data=request.data)
+        body.is_valid(raise_exception=True)
         pair = _run(
             lambda: duplicates_service.reject(
-                by=request.user, pair=self.get_object(), reason=request.data.get("reason", "")
+                by=request.user, pair=self.get_object(), reason=body.validated_data["reason"]
             )
         )
         return Response(DuplicatePairSerializer(pair).data)

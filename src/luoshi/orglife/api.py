@@ -16,6 +16,7 @@ from luoshi.orglife import selectors, services
 from luoshi.orglife.models import (
     AbsenceReason,
     AgendaItem,
+    CheckInConflict,
     Meeting,
     MeetingKind,
     MeetingRule,
@@ -299,20 +300,95 @@ class CheckinSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class CheckInConflictSerializer(serializers.ModelSerializer):
+    meeting = serializers.IntegerField(source="attendance.meeting_id", read_only=True)
+    member = serializers.IntegerField(source="attendance.member_id", read_only=True)
+    recorded_present = serializers.BooleanField(source="attendance.present", read_only=True)
+    recorded_reason = serializers.CharField(source="attendance.reason", read_only=True)
+
+    class Meta:
+        model = CheckInConflict
+        fields = [
+            "id",
+            "meeting",
+            "member",
+            "recorded_present",
+            "recorded_reason",
+            "confirmed_by",
+            "confirmed_at",
+            "status",
+            "decided_by",
+            "decided_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class CheckinResultSerializer(AttendanceItemSerializer):
+    conflict = CheckInConflictSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="the confirmation kept beside the record when the record says absent (null otherwise)",
+    )
+
+
+class DecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(["accept", "keep"], help_text="accept: mark present; keep: the record")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class CheckInConflictViewSet(viewsets.ReadOnlyModelViewSet):
+    """Members' confirmations by QR that contradict the secretary's record (recorded absent), of the meetings
+    in the caller's scope. Filters: `status` (open, accepted, kept), `meeting`. `decide` (the branch's
+    recorders): accept (mark present) or keep the record (note required); twice changes nothing."""
+
+    serializer_class = CheckInConflictSerializer
+
+    def get_queryset(self):
+        qs = selectors.checkin_conflicts_visible(self.request.user)
+        params = self.request.query_params
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        if (params.get("meeting") or "").isdigit():
+            qs = qs.filter(attendance__meeting_id=int(params["meeting"]))
+        return qs
+
+    def get_object(self):
+        return selectors.checkin_conflict_get_visible(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=DecideSerializer, responses=CheckInConflictSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        data = DecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conflict = _run(
+            lambda: services.checkin_conflict_decide(
+                by=request.user,
+                conflict=self.get_object(),
+                accept=data.validated_data["decision"] == "accept",
+                note=data.validated_data["note"],
+            )
+        )
+        conflict.attendance.refresh_from_db()
+        return Response(CheckInConflictSerializer(conflict).data)
+
+
 class CheckinView(APIView):
     """The member confirms their own attendance with the token of the QR code shown at the meeting."""
 
-    @extend_schema(request=CheckinSerializer, responses=AttendanceItemSerializer)
+    @extend_schema(request=CheckinSerializer, responses=CheckinResultSerializer)
     def post(self, request):
         data = CheckinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row = _run(lambda: services.attendance_confirm(token=data.validated_data["token"], user=request.user))
+        conflict = selectors.checkin_conflict_of(row)
         return Response(
             {
                 "member": row.member_id,
                 "present": row.present,
                 "reason": row.reason,
                 "confirmed_at": row.confirmed_at,
+                "conflict": CheckInConflictSerializer(conflict).data if conflict else None,
             }
         )
 

@@ -8,7 +8,9 @@ branches would have recorded them, with the things an office looks for:
 * this month's plan, not yet held by a part of the branches (the supervisor's list), some held with an item
   missing and the branch's reason, some recorded late, the inspector persona supervising a dozen branches;
 * a few members who attended nothing since the spring (the sweep's "no organizational life for 6 months"),
-* the branch secretary persona's branch has not recorded this month's theme day yet: the persona records it.
+* the branch secretary persona's branch has not recorded this month's theme day yet: the persona records it;
+* the member persona's QR confirmation of a meeting the secretary recorded them absent from awaits the
+  secretary's decision (签到异议).
 """
 
 from datetime import date, datetime, time, timedelta
@@ -278,4 +280,28 @@ def build(builder, levels, personas) -> None:
                 items_seen=REQUIRED,
                 notes="按计划开展，学习扎实，签到和记录完整。",
             )
+    _checkin_conflict(personas)
     meeting_dues_sync(today=today)
+
+
+def _checkin_conflict(personas) -> None:
+    """The member persona scanned the QR code of their branch's latest meeting they were recorded absent from,
+    twelve hours after it began: the confirmation awaits the branch secretary persona's decision."""
+    member_persona = personas.get("member")
+    if member_persona is None:
+        return
+    member = services.member_of_user(member_persona["user"])
+    if member is None:
+        return
+    row = (
+        Attendance.objects.filter(member=member, present=False, meeting__withdrawn_at=None)
+        .select_related("meeting")
+        .order_by("-meeting__starts_at")
+        .first()
+    )
+    if row is not None:
+        services.attendance_confirm(
+            token=row.meeting.checkin_token,
+            user=member_persona["user"],
+            now=row.meeting.starts_at + timedelta(hours=12),
+        )

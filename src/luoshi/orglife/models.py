@@ -256,6 +256,54 @@ class Attendance(models.Model):
         return f"{self.member} · {self.meeting}"
 
 
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the secretary's decision")
+    ACCEPTED = "accepted", _("Accepted: marked present")
+    KEPT = "kept", _("The secretary's record kept")
+
+
+class CheckInConflictQuerySet(NoDeleteQuerySet):
+    def open(self):
+        return self.filter(status=ConflictStatus.OPEN, attendance__meeting__withdrawn_at=None)
+
+
+class CheckInConflict(NoDeleteModel):
+    """签到异议 — a member's own confirmation by QR (签到) that contradicts the secretary's record (recorded
+    absent). Kept beside the record, which it changes only when the secretary accepts it; until then the
+    attendance, the counts, the archive and the six unifications are the secretary's. One per attendance row:
+    scanning again changes nothing."""
+
+    attendance = models.OneToOneField(Attendance, on_delete=models.PROTECT, related_name="checkin_conflict")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("confirmed by")
+    )
+    confirmed_at = models.DateTimeField(_("confirmed by the member at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("the secretary's note"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    objects = CheckInConflictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("check-in conflict")
+        verbose_name_plural = _("check-in conflicts")
+        ordering = ["confirmed_at"]
+
+    def __str__(self):
+        return f"{self.attendance} · {self.get_status_display()}"
+
+
 class SupervisionVisit(NoDeleteModel):
     """统一督导: a supervisor's visit to a branch's theme day, against the plan's standard."""
 

@@ -15,6 +15,7 @@ from luoshi.accounts.scoping import scope_q
 from luoshi.orglife.models import (
     AgendaItem,
     Attendance,
+    CheckInConflict,
     Meeting,
     MeetingKind,
     MeetingRule,
@@ -35,6 +36,25 @@ MARK_LABELS = {
     "organization": "统一组织",
     "archive": "统一归档",
 }
+
+
+def checkin_conflicts_visible(user):
+    """Members' confirmations that contradict the record, of the meetings the user sees."""
+    return CheckInConflict.objects.filter(
+        scope_q(user, ORGS_VIEW, field="attendance__meeting__branch__path")
+    ).select_related("attendance__member", "attendance__meeting__branch", "confirmed_by", "decided_by")
+
+
+def checkin_conflict_get_visible(user, pk) -> CheckInConflict:
+    conflict = checkin_conflicts_visible(user).filter(pk=pk).first()
+    if conflict is None:
+        raise Http404
+    return conflict
+
+
+def checkin_conflict_of(row: Attendance) -> CheckInConflict | None:
+    """The member's confirmation kept beside this attendance row, if it contradicted the record."""
+    return CheckInConflict.objects.filter(attendance=row).first()
 
 
 def meeting_get_visible(user, pk) -> Meeting:

@@ -17,6 +17,8 @@ from luoshi.orglife.models import (
     AbsenceReason,
     AgendaItem,
     Attendance,
+    CheckInConflict,
+    ConflictStatus,
     Meeting,
     MeetingKind,
     MeetingRule,
@@ -443,6 +445,8 @@ def meeting_record(
         meeting._change_reason = _("Recorded") if creating else _("Corrected")
         meeting.save()
         _attendance_save(meeting, attendance)
+        if not creating:
+            _conflicts_settle(meeting, by)
         for upload in files:
             attachment_add(upload=upload, user=by, subject=meeting)
     from luoshi.orglife.obligations import meeting_dues_close
@@ -494,7 +498,11 @@ def member_of_user(user):
 
 def attendance_confirm(*, token: str, user, now=None) -> Attendance:
     """A member confirms their own attendance with the QR code shown at the meeting: on the meeting's day and
-    the next. Never required, never scored: it only marks the member present and says they confirmed it."""
+    the next. Never required, never scored. When the secretary has not marked the member, or marked them
+    present, it marks them present and says they confirmed it. When the secretary recorded them absent, the
+    secretary's record stands: the attendance row comes back unchanged, the confirmation is kept beside it as
+    a CheckInConflict (`row.checkin_conflict`) and the branch's recorders are told, to decide it
+    (`checkin_conflict_decide`). Confirming again changes nothing."""
     now = now or timezone.now()
     meeting = Meeting.objects.held().filter(checkin_token=token).select_related("branch").first()
     if meeting is None:
@@ -506,15 +514,98 @@ def attendance_confirm(*, token: str, user, now=None) -> Attendance:
     if member is None or member.organization_id != meeting.branch_id:
         raise ServiceError(_("Your record is not on this branch's roll; ask the secretary to record you."))
     with transaction.atomic():
-        row, created = Attendance.objects.get_or_create(
+        row, created = Attendance.objects.select_for_update().get_or_create(
             meeting=meeting, member=member, defaults={"present": True, "confirmed_at": now}
         )
+        if not created and not row.present:
+            conflict, opened = CheckInConflict.objects.get_or_create(
+                attendance=row, defaults={"confirmed_by": user, "confirmed_at": now}
+            )
+            if opened:
+                _tell_recorders(conflict)
+            return row
         if not created:
             row.present, row.reason, row.confirmed_at = True, "", row.confirmed_at or now
             row.save(update_fields=["present", "reason", "confirmed_at"])
-        present = meeting.attendance.filter(present=True).count()
-        Meeting.objects.filter(pk=meeting.pk).update(
-            present=present, absent=meeting.attendance.count() - present
-        )
+        _recount(meeting)
     data_changed()
     return row
+
+
+def _tell_recorders(conflict: CheckInConflict) -> None:
+    from django.utils.translation import gettext_lazy
+
+    from luoshi.core.notifications import notify, users_holding
+
+    meeting = conflict.attendance.meeting
+    notify(
+        users_holding(ORGLIFE_RECORD, on_paths=[meeting.branch.path]),
+        title=gettext_lazy("%(name)s confirmed attending a meeting you recorded them absent from"),
+        body=gettext_lazy(
+            "%(meeting)s: your record stands until you decide, on the meeting's page, to accept the confirmation "
+            "or keep your record."
+        ),
+        values={"name": conflict.attendance.member.name, "meeting": str(meeting)},
+        url=meeting.get_absolute_url(),
+    )
+
+
+def checkin_conflict_decide(
+    *, by, conflict: CheckInConflict, accept: bool, note: str = ""
+) -> CheckInConflict:
+    """The secretary decides a member's confirmation that contradicts the record: `accept` marks the member
+    present (the counts, the archive and the six unifications follow); otherwise the record is kept, with the
+    reason (`note`, required: the member is told their confirmation was not accepted). Kept in the history with
+    who and when; deciding twice changes nothing."""
+    if not scoping.has_perm_on(by, ORGLIFE_RECORD, conflict.attendance.meeting.branch.path):
+        raise NotPermitted
+    note = (note or "").strip()
+    if not accept and not note:
+        raise ServiceError(
+            _("Say why your record stands (e.g. on sick leave, left before the meeting began)."), field="note"
+        )
+    with transaction.atomic():
+        conflict = (
+            CheckInConflict.objects.select_for_update()
+            .select_related("attendance__meeting")
+            .get(pk=conflict.pk)
+        )
+        if conflict.status != ConflictStatus.OPEN:
+            return conflict
+        meeting = conflict.attendance.meeting
+        if meeting.withdrawn_at is not None:
+            raise ServiceError(_("The meeting's record is withdrawn."))
+        now = timezone.now()
+        conflict.status = ConflictStatus.ACCEPTED if accept else ConflictStatus.KEPT
+        conflict.decided_by, conflict.decided_at, conflict.note = by, now, note[:300]
+        conflict._change_reason = conflict.get_status_display()
+        conflict.save()
+        if accept:
+            row = conflict.attendance
+            row.present, row.reason, row.confirmed_at = True, "", conflict.confirmed_at
+            row._change_reason = _("The member's confirmation accepted")
+            row._history_user = by
+            row.save(update_fields=["present", "reason", "confirmed_at"])
+            _recount(meeting)
+    data_changed()
+    return conflict
+
+
+def _recount(meeting: Meeting) -> None:
+    present = meeting.attendance.filter(present=True).count()
+    Meeting.objects.filter(pk=meeting.pk).update(present=present, absent=meeting.attendance.count() - present)
+
+
+def _conflicts_settle(meeting: Meeting, by) -> None:
+    """A correction that marks present a member whose confirmation awaited the secretary settles it."""
+    for conflict in CheckInConflict.objects.open().filter(
+        attendance__meeting=meeting, attendance__present=True
+    ):
+        conflict.status, conflict.decided_by, conflict.decided_at = (
+            ConflictStatus.ACCEPTED,
+            by,
+            timezone.now(),
+        )
+        conflict.note = str(_("The record was corrected to present."))
+        conflict._change_reason = conflict.note
+        conflict.save()

@@ -21,6 +21,7 @@ urlpatterns = [
     path("meetings/<int:pk>/withdraw/", views.meeting_withdraw, name="meeting_withdraw"),
     path("meetings/<int:pk>/qr.svg", views.meeting_qr, name="meeting_qr"),
     path("checkin/<str:token>/", views.checkin, name="checkin"),
+    path("conflicts/<int:pk>/decide/", views.checkin_conflict_decide, name="checkin_conflict_decide"),
     path("report/", views.report, name="report"),
     path("report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("archive/<int:branch>/<int:year>.zip", views.archive_zip, name="archive"),

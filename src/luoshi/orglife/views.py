@@ -30,6 +30,8 @@ from luoshi.core.models import UNCLOSED_STATES
 from luoshi.orglife import forms, selectors, services
 from luoshi.orglife.models import (
     Attendance,
+    CheckInConflict,
+    ConflictStatus,
     Meeting,
     MeetingDue,
     MeetingKind,
@@ -127,6 +129,11 @@ def _branch_panel(branch, today) -> dict:
         "supervisor": supervisor,
         "theme_day": theme_day,
         "recent": list(Meeting.objects.held().filter(branch=branch).order_by("-starts_at")[:5]),
+        "conflicts": list(
+            CheckInConflict.objects.open()
+            .filter(attendance__meeting__branch=branch)
+            .select_related("attendance__member", "attendance__meeting")
+        ),
         "dues": list(
             MeetingDue.objects.filter(branch=branch, obligation__state__in=UNCLOSED_STATES)
             .select_related("obligation")
@@ -473,12 +480,22 @@ def meeting(request, pk):
     today = timezone.localdate()
     show_qr = can_record and item.withdrawn_at is None and day <= today <= day + timedelta(days=1)
     attach_files([item])
+    conflicts = list(
+        CheckInConflict.objects.filter(attendance__meeting=item).select_related(
+            "attendance__member", "confirmed_by", "decided_by"
+        )
+    )
+    by_member = {c.attendance.member_id: c for c in conflicts}
+    attendance = list(item.attendance.select_related("member").order_by("-present", "pk"))
+    for row in attendance:
+        row.conflict = by_member.get(row.member_id)
     return render(
         request,
         "orglife/meeting.html",
         {
             "m": item,
-            "attendance": item.attendance.select_related("member").order_by("-present", "pk"),
+            "attendance": attendance,
+            "conflicts_open": [c for c in conflicts if c.status == ConflictStatus.OPEN],
             "versions": versions_of(item),
             "can_record": can_record and item.withdrawn_at is None,
             "show_qr": show_qr,
@@ -612,6 +629,34 @@ def meeting_withdraw(request, pk):
 
 
 @login_required
+@require_POST
+def checkin_conflict_decide(request, pk):
+    """The secretary decides a member's confirmation that contradicts the record: accept it, or keep the
+    record (with the reason)."""
+    conflict = selectors.checkin_conflict_get_visible(request.user, pk)
+    meeting = conflict.attendance.meeting
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "keep"):
+        raise Http404
+    try:
+        services.checkin_conflict_decide(
+            by=request.user, conflict=conflict, accept=decision == "accept", note=request.POST.get("note", "")
+        )
+    except NotPermitted:
+        raise PermissionDenied from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        message = (
+            gettext("%(name)s is marked present.")
+            if decision == "accept"
+            else gettext("Your record of %(name)s stands.")
+        )
+        messages.success(request, message % {"name": conflict.attendance.member.name})
+    return redirect(meeting)
+
+
+@login_required
 def meeting_qr(request, pk):
     """The QR code members scan at the meeting: only for those who record the branch's meetings."""
     import qrcode
@@ -633,27 +678,30 @@ def meeting_qr(request, pk):
 def checkin(request, token):
     """A member confirms their own attendance. Never required, never scored."""
     item = Meeting.objects.held().filter(checkin_token=token).select_related("branch").first()
-    confirmed, error = None, None
+    confirmed, conflict, error = None, None, None
     if request.method == "POST":
         try:
-            confirmed = services.attendance_confirm(token=token, user=request.user)
+            row = services.attendance_confirm(token=token, user=request.user)
         except ServiceError as exc:
             error = exc.message
+        else:
+            conflict = selectors.checkin_conflict_of(row)
+            confirmed = None if conflict else row
     elif item is None:
         error = gettext("This code is not valid any more.")
     else:
         member = services.member_of_user(request.user)
         if member is not None:
-            confirmed = Attendance.objects.filter(
-                meeting=item, member=member, confirmed_at__isnull=False
-            ).first()
+            row = Attendance.objects.filter(meeting=item, member=member).first()
+            conflict = selectors.checkin_conflict_of(row) if row is not None else None
+            confirmed = row if row is not None and row.confirmed_at and conflict is None else None
     status = 200
     if error:
         status = 404 if item is None else 400
     return render(
         request,
         "orglife/checkin.html",
-        {"m": item, "confirmed": confirmed, "error": error, "token": token},
+        {"m": item, "confirmed": confirmed, "conflict": conflict, "error": error, "token": token},
         status=status,
     )
 
