@@ -25,7 +25,8 @@ PERSONA_HELP = {
 def _setup(demo: bool = False) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luoshi.settings")
     if demo:
-        os.environ.setdefault("DEBUG", "true")
+        # DEBUG stays off (unless set): the demo is shown to users, who get the app's own error pages, and
+        # WhiteNoise serves the static files as in production
         os.environ.setdefault("LUOSHI_DEMO", "true")
     import django
 

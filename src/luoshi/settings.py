@@ -4,7 +4,8 @@ Variables (all optional):
   DATABASE_URL     sqlite:///path or postgres://user:pass@host:5432/db   (default: SQLite under var/)
   REDIS_URL        redis://host:6379/0 — task queue and cache on Redis (default: embedded SQLite queue)
   SECRET_KEY       or SECRET_KEY_FILE (default: generated once and kept in var/secret_key)
-  DEBUG            true/false (default false; `luoshi demo` turns it on)
+  DEBUG            true/false (default false, also for `luoshi demo`); even when on, users get the app's own
+                   404 and 500 pages (luoshi.core.error_pages), never Django's technical ones
   ALLOWED_HOSTS    comma-separated (default 127.0.0.1,localhost)
   LUOSHI_VAR_DIR   where the SQLite file, uploads, the queue and the generated key live (default ./var)
   LUOSHI_WEBHOOK_URL  group-robot webhook (WeCom / DingTalk style) that receives notifications
@@ -167,6 +168,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "luoshi.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "luoshi.core.error_pages.ErrorPagesMiddleware",  # after the user, language and messages: the menu shows
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -111,6 +111,8 @@ def build(builder, levels, personas) -> None:
     # the last quarter that has ended (the one the sync judges): its general meeting is what a few skipped
     skipped_in = month_start(period_of("quarter", today)[0], -1)
     now = timezone.localtime()
+    # the last year's organizational life meeting and evaluation, held on the latest 20 January passed
+    winter = date(today.year if today > date(today.year, 1, 20) else today.year - 1, 1, 20)
     not_yet = {b.pk for b in branches if rng.random() < 0.15} | {mine.pk}
     supervised = [b for b in branches if b.path.startswith(street.path)][:12]
 
@@ -229,24 +231,22 @@ def build(builder, levels, personas) -> None:
                     "书记讲党课",
                     [AgendaItem.LECTURE],
                 )
-        if today.month > 1:  # last year's organizational life meeting and evaluation, held in January
-            winter = date(today.year, 1, 20)
-            add(
-                branch,
-                MeetingKind.LIFE_MEETING,
-                winter,
-                14,
-                f"{today.year - 1}年度组织生活会",
-                [AgendaItem.CRITICISM],
-            )
-            add(
-                branch,
-                MeetingKind.DEMOCRATIC_EVALUATION,
-                winter,
-                16,
-                f"{today.year - 1}年度民主评议党员",
-                [AgendaItem.EVALUATION],
-            )
+        add(
+            branch,
+            MeetingKind.LIFE_MEETING,
+            winter,
+            14,
+            f"{winter.year - 1}年度组织生活会",
+            [AgendaItem.CRITICISM],
+        )
+        add(
+            branch,
+            MeetingKind.DEMOCRATIC_EVALUATION,
+            winter,
+            16,
+            f"{winter.year - 1}年度民主评议党员",
+            [AgendaItem.EVALUATION],
+        )
 
     rows = [m for m, _recorded in meetings]
     saved = bulk_create_with_history(
