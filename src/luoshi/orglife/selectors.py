@@ -57,6 +57,14 @@ def checkin_conflict_of(row: Attendance) -> CheckInConflict | None:
     return CheckInConflict.objects.filter(attendance=row).first()
 
 
+def outside_window(meeting: Meeting) -> bool:
+    """Whether the meeting answers a plan and was held outside its window (统一时间 not met)."""
+    if meeting.plan is None:
+        return False
+    day = timezone.localtime(meeting.starts_at).date()
+    return not meeting.plan.window_start <= day <= meeting.plan.window_end
+
+
 def meeting_get_visible(user, pk) -> Meeting:
     meeting = (
         Meeting.objects.visible_to(user).filter(pk=pk).select_related("branch", "plan", "presider").first()

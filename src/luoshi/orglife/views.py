@@ -495,6 +495,7 @@ def meeting(request, pk):
         {
             "m": item,
             "attendance": attendance,
+            "outside_window": selectors.outside_window(item),
             "conflicts_open": [c for c in conflicts if c.status == ConflictStatus.OPEN],
             "versions": versions_of(item),
             "can_record": can_record and item.withdrawn_at is None,
@@ -586,12 +587,27 @@ def meeting_edit(request, pk=None):
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(
-                    request,
-                    gettext("The meeting is recorded.")
-                    if item is None
-                    else gettext("The correction is saved."),
-                )
+                if selectors.outside_window(saved):
+                    # recorded all the same (a late theme day is better than none), but not silently
+                    messages.warning(
+                        request,
+                        gettext(
+                            "Saved, but held on %(day)s, outside the plan's window (%(start)s to %(end)s): it "
+                            "does not meet 统一时间 (unified time), and the plan's six marks will say so."
+                        )
+                        % {
+                            "day": timezone.localtime(saved.starts_at).date().isoformat(),
+                            "start": saved.plan.window_start.isoformat(),
+                            "end": saved.plan.window_end.isoformat(),
+                        },
+                    )
+                else:
+                    messages.success(
+                        request,
+                        gettext("The meeting is recorded.")
+                        if item is None
+                        else gettext("The correction is saved."),
+                    )
                 return redirect(saved)
     return render(
         request,
