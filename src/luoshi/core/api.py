@@ -60,7 +60,7 @@ class DateField(serializers.DateField):
     """A date a record can hold: 1900-01-01 to 2100-12-31. A year 1 or 9999 is a slip of the keyboard, and the
     month and year arithmetic behind reports and background checks cannot step outside the calendar."""
 
-    default_error_messages = {"range": _("Enter a date between %(min)s and %(max)s.")}
+    default_error_messages = {"range": _("Enter a date between {min} and {max}.")}
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
