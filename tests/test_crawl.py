@@ -250,6 +250,14 @@ def rich(world, standards):
     run = assessment.run_publish(by=officer, run=run)
     result = run.results.get(organization=world.b1)
     assessment.appeal_file(by=secretary, result=result, indicator_code="D", text="评议漏计", uploads=[_png()])
+    world.records = {
+        "plan": plan,
+        "task": task,
+        "child": child,
+        "visit": visit,
+        "rectifications": overdue,  # the team's (from the visit) and the office's (added by hand)
+        "result": result,
+    }
     return world
 
 
@@ -509,3 +517,70 @@ def test_every_link_and_form_leads_somewhere_allowed(rich, persona, record_prope
     print(f"\n{persona}: {result.pages} pages crawled, {result.forms} forms submitted")
     assert result.pages > 5
     assert not result.problems, f"{persona}:\n" + "\n".join(result.problems)
+
+
+# --- the defects the demo showed, one by one ----------------------------------------------------------
+
+
+def _page(rich, persona, url) -> str:
+    response = persona_client(rich.users[persona]).get(url)
+    assert response.status_code == 200, (persona, url, response.status_code)
+    return response.content.decode()
+
+
+def test_the_dues_page_goes_up_only_for_who_keeps_the_dues_above(rich):
+    url = f"/members/dues/?org={rich.b1.pk}"
+    up = f'href="?org={rich.c1.pk}&month='
+    assert up not in _page(rich, "branch_secretary", url)  # the branch's keeper: the community is not theirs
+    assert up in _page(rich, "org_officer", url)
+
+
+def test_a_plan_links_only_the_tasks_the_user_may_open(rich):
+    plan, task, child = rich.records["plan"], rich.records["task"], rich.records["child"]
+    page = _page(rich, "branch_secretary", f"/duty/plans/{plan.pk}/")
+    assert task.title in page and f'href="/duty/tasks/{task.pk}/"' not in page
+    page = _page(rich, "branch_secretary", f"/duty/tasks/{child.pk}/")
+    assert f'href="/duty/assignments/{child.parent_assignment_id}/"' not in page  # the street's assignment
+    assert f'href="/duty/tasks/{task.pk}/"' in _page(rich, "street_secretary", f"/duty/plans/{plan.pk}/")
+
+
+ISSUE_CIRCULAR = "发出已确认的通报"
+
+
+@pytest.mark.parametrize("persona", ["inspector", "street_secretary", "publicity_officer", "auditor"])
+def test_the_confirmed_circular_is_offered_only_to_who_may_issue_it(rich, persona):
+    for rectification in rich.records["rectifications"]:
+        response = persona_client(rich.users[persona]).get(rectification.get_absolute_url())
+        if response.status_code == 200:
+            assert ISSUE_CIRCULAR not in response.content.decode()
+    office = rich.records["rectifications"][1]
+    assert ISSUE_CIRCULAR in _page(rich, "discipline_officer", office.get_absolute_url())
+
+
+AMEND = "更正（须说明原因）"
+
+
+@pytest.mark.parametrize("persona", ["district_admin", "org_officer", "discipline_officer"])
+def test_only_the_team_amends_a_visit(rich, persona):
+    url = rich.records["visit"].get_absolute_url()
+    response = persona_client(rich.users[persona]).get(url)
+    assert response.status_code in (200, 404)
+    assert AMEND not in response.content.decode()
+    assert AMEND in _page(rich, "inspector", url)
+
+
+REPORT = "报送整改情况"
+
+
+@pytest.mark.parametrize("persona", ["inspector", "auditor"])
+def test_only_the_unit_is_offered_the_rectification_report(rich, persona):
+    team = rich.records["rectifications"][0]
+    assert REPORT not in _page(rich, persona, team.get_absolute_url())
+    assert REPORT in _page(rich, "branch_secretary", team.get_absolute_url())
+
+
+def test_a_result_links_only_the_records_its_reader_may_open(rich):
+    url = rich.records["result"].get_absolute_url()
+    member = _page(rich, "member", url)
+    assert "/inspections/rectifications/" not in member and "/duty/assignments/" not in member
+    assert "/inspections/rectifications/" in _page(rich, "org_officer", url)
