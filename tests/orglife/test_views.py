@@ -6,7 +6,7 @@ scope answers 404 outside it, and the compliance page's query count does not gro
 import io
 import re
 import zipfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -367,10 +367,10 @@ def grow(life, n: int, start: int = 0) -> None:
                 sex="M",
                 ethnicity="汉族",
                 national_id=national_id(100 + i * 2 + j),
-                birth_date=today.replace(year=1980),
+                birth_date=date(1980, 1, 1),
                 category=Category.FULL,
                 organization=branch,
-                joined_on=today.replace(year=2005),
+                joined_on=date(2005, 7, 1),
             )
             for j in range(2)
         ]
