@@ -46,10 +46,10 @@ def checkin_conflicts_visible(user):
 
 
 def checkin_conflict_get_visible(user, pk) -> CheckInConflict:
-    conflict = checkin_conflicts_visible(user).filter(pk=pk).first()
-    if conflict is None:
-        raise Http404
-    return conflict
+    """404 for a missing, hidden or malformed id alike (an id of "null,null" is not a 500)."""
+    from luoshi.core.selectors import get_or_404
+
+    return get_or_404(checkin_conflicts_visible(user), pk)
 
 
 def checkin_conflict_of(row: Attendance) -> CheckInConflict | None:
