@@ -136,6 +136,9 @@ def build(builder, levels, personas) -> None:
         starts = timezone.make_aware(datetime.combine(day, time(hour, 0)))
         if starts > now - timedelta(hours=1):  # held today: earlier than the build, however early that is
             starts = now - timedelta(hours=1, minutes=rng.randint(0, 50))
+            midnight = timezone.make_aware(datetime.combine(day, time(0, 0)))
+            if starts < midnight:  # built in the small hours: still on its day (this month's, on the 1st)
+                starts = midnight + (now - midnight) / 2
         late = (
             late and starts + timedelta(days=12) < now
         )  # a record can be late only once its time has passed
