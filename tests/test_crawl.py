@@ -5,9 +5,12 @@ pages, over a district with records of every module built through the real servi
 403, 404 or 5xx fails the test, and so does a download that is not a 200. Every form found is then submitted
 once (with its own default values, blanks filled with a plausible value), each inside a transaction that is
 rolled back so one submission cannot change what the next one sees: an answer of 403, 404, 405 or 5xx means
-the persona was shown a form they may not use. A 400/200 with validation errors is fine.
+the persona was shown a form they may not use, and so does a form error that refuses the submission for lack of
+right (`luoshi.core.errors.attempt(..., denied=...)`, which logs it). A 400/200 with other validation errors
+is fine.
 """
 
+import logging
 import os
 import re
 from collections import Counter, deque
@@ -476,13 +479,36 @@ def crawl(client: Client, persona: str) -> Crawl:
     return result
 
 
+class _Refusals(logging.Handler):
+    """The refusals for lack of right that `attempt(..., denied=...)` turned into form errors (it logs them)."""
+
+    logger = logging.getLogger("luoshi.core.errors")
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+    def __enter__(self):
+        self._level = self.logger.level
+        self.logger.setLevel(logging.INFO)
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self._level)
+
+
 def _submit(client: Client, form: Form, action: str) -> str | None:
     """Submit the form inside a transaction rolled back afterwards (and the client's cookies restored), so
     the next form finds the world as the crawl saw it."""
     cookies = client.cookies
     client.cookies = type(cookies)(cookies)  # a copy: a password change would rotate the session
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _Refusals() as refusals:
             try:
                 response = client.post(action, _filled(form, fill=True))
             except Exception as exc:
@@ -501,6 +527,8 @@ def _submit(client: Client, form: Form, action: str) -> str | None:
         )
     if response.status_code in (403, 404, 405) or response.status_code >= 500:
         return f"answered {response.status_code}"
+    if refusals.messages:
+        return f"was refused for lack of right: {'; '.join(refusals.messages)}"
     return None
 
 
@@ -584,3 +612,39 @@ def test_a_result_links_only_the_records_its_reader_may_open(rich):
     member = _page(rich, "member", url)
     assert "/inspections/rectifications/" not in member and "/duty/assignments/" not in member
     assert "/inspections/rectifications/" in _page(rich, "org_officer", url)
+
+
+RECORD_TALK, RECORD_DECISION = "/accountability/talks/new/", "/accountability/decisions/new/"
+
+
+@pytest.mark.parametrize(
+    "persona", ["publicity_officer", "auditor", "inspector", "street_secretary", "branch_secretary"]
+)
+def test_talks_and_decisions_are_offered_only_to_who_may_decide(rich, persona):
+    """约谈 / 处理决定: who may decide about no unit is shown no such form, and opening one is refused (403),
+    not answered with a form that can only fail."""
+    from luoshi.core.models import Escalation, EscalationStatus
+
+    client = persona_client(rich.users[persona])
+    index = _page(rich, persona, "/accountability/")
+    assert RECORD_TALK not in index and RECORD_DECISION not in index
+    proposal = Escalation.objects.filter(
+        obligation=rich.records["rectifications"][1].obligation_id, status=EscalationStatus.CONFIRMED
+    ).get()
+    for url in (
+        RECORD_TALK,
+        RECORD_DECISION,
+        f"{RECORD_DECISION}?escalation={proposal.pk}&kind=accountability",
+    ):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"organization": "B1", "basis": "逾期未整改"}).status_code == 403, url
+    office = _page(rich, "discipline_officer", "/accountability/")
+    assert RECORD_TALK in office and RECORD_DECISION in office
+    office = persona_client(rich.users["discipline_officer"])
+    assert office.get(f"{RECORD_DECISION}?escalation={proposal.pk}").status_code == 200
+
+
+def test_a_sweep_is_offered_only_to_an_office(rich):
+    """The branch manages its members but opens no sweep (an office does, over its subtree)."""
+    assert 'name="as_of"' not in _page(rich, "branch_secretary", "/members/sweeps/")
+    assert 'name="as_of"' in _page(rich, "org_officer", "/members/sweeps/")

@@ -282,8 +282,8 @@ def test_talk_recorded_on_the_web_and_as_word(world, login):
     )
     branch = login(world.users["branch_secretary"])
     assert (
-        branch.post("/accountability/talks/new/", {**form, "organization": "B1"}).status_code == 400
-    )  # no right
+        branch.post("/accountability/talks/new/", {**form, "organization": "B1"}).status_code == 403
+    )  # no right to decide about any unit: refused, not a form that can only fail
 
 
 def test_confirmed_named_criticism_and_admonishment_are_carried_out(world, order, login):

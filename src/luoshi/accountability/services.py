@@ -22,12 +22,23 @@ from luoshi.accounts.permissions import OBLIGATIONS_CONFIRM
 from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.core.models import EscalationStatus, StepAction
+from luoshi.orgs.models import Organization
+from luoshi.orgs.tree import subtree_q
 
 
 def can_decide(user, organization, *, own_level: bool = False) -> bool:
     """Consequences for a unit are decided above it; a collective talk may also be recorded at the office's
     own level (it talks to several units below at once)."""
     return scoping.has_perm_on(user, OBLIGATIONS_CONFIRM, organization.path, above=not own_level)
+
+
+def can_decide_somewhere(user, *, own_level: bool = False) -> bool:
+    """Whether `can_decide` holds for some organization: who is shown, and may open, the forms that record a
+    talk or a decision (one query at most: whether some unit lies below a grant to confirm)."""
+    paths = scoping.paths_with_perm(user, OBLIGATIONS_CONFIRM)
+    if own_level or not paths:
+        return bool(paths)
+    return Organization.objects.filter(subtree_q(paths)).exclude(path__in=paths).exists()
 
 
 def _may_decide(user, organization, *, own_level: bool = False) -> None:

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -49,17 +50,23 @@ class TalkForm(forms.Form):
     form = forms.ChoiceField(label=_("Four forms"), choices=FourForms.choices, initial=FourForms.FORM_1)
 
 
-def _escalation_of(request):
-    """The confirmed proposal a record carries out (?escalation=), if any, and its unit's code."""
+def _escalation_of(request, *, own_level: bool = False):
+    """The confirmed proposal a record carries out (?escalation=), if any, and its unit's code. A user who
+    may not decide it (or, without a proposal, may decide about no unit at all) is refused the page with 403
+    rather than shown a form that can only fail (the proposal is visible, so its existence is no secret)."""
     if not request.GET.get("escalation"):
+        if not services.can_decide_somewhere(request.user, own_level=own_level):
+            raise PermissionDenied
         return None, {}
     escalation = escalation_get_visible(request.user, request.GET["escalation"])
+    if not services.can_decide(request.user, escalation.obligation.organization):
+        raise PermissionDenied
     return escalation, {"organization": escalation.obligation.organization.code}
 
 
 @login_required
 def talk_new(request):
-    escalation, initial = _escalation_of(request)
+    escalation, initial = _escalation_of(request, own_level=True)  # a collective talk at the office's level
     if escalation is not None:
         initial |= {"kind": TalkKind.ADMONISHMENT, "basis": escalation.obligation.title}
     form = TalkForm(request.POST or None, initial=initial)
@@ -151,6 +158,8 @@ def index(request):
             "circulars": Circular.objects.visible_to(user).select_related("organization", "issuer")[:50],
             "talks": Talk.objects.visible_to(user).select_related("organization")[:50],
             "decisions": Decision.objects.visible_to(user).select_related("organization")[:50],
+            "can_record_talk": services.can_decide_somewhere(user, own_level=True),
+            "can_record_decision": services.can_decide_somewhere(user),
         },
     )
 

@@ -1,4 +1,8 @@
+import logging
+
 from django.core.exceptions import PermissionDenied
+
+log = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
@@ -23,6 +27,8 @@ def attempt(form, call, *, denied=None) -> bool:
     except NotPermitted:
         if denied is None:
             raise PermissionDenied from None
+        # logged, so a refusal for lack of right is told apart from a broken rule (the crawl test counts it)
+        log.info("refused for lack of right, as a form error: %s", denied[1])
         form.add_error(*denied)
         return False
     except ServiceError as exc:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from luoshi.accounts import scoping
 from luoshi.accounts.permissions import MEMBERS_MANAGE
 from luoshi.core.documents import office_file_response
-from luoshi.core.errors import NotPermitted, ServiceError
+from luoshi.core.errors import NotPermitted, ServiceError, attempt
 from luoshi.members import selectors, sweeps
 from luoshi.members.models import FindingStatus, Outcome
 from luoshi.orgs.forms import pick_organization
@@ -32,25 +32,25 @@ class SweepForm(forms.Form):
 def sweep_list(request):
     if not selectors.can_view(request.user):
         raise Http404
-    can_open = scoping.has_perm_anywhere(request.user, MEMBERS_MANAGE)
+    can_open = sweeps.can_open(request.user)
     roots = organization_roots_visible(request.user)
     form = SweepForm(request.POST or None, initial={"organization": roots[0].name if roots else ""})
     if request.method == "POST" and can_open and form.is_valid():
         org = pick_organization(form, request.user)
         if org is not None:
-            try:
-                sweep = sweeps.sweep_open(
+            made = {}
+
+            def open_sweep():
+                made["sweep"] = sweeps.sweep_open(
                     by=request.user,
                     organization=org,
                     title=form.cleaned_data["title"],
                     as_of=form.cleaned_data["as_of"],
                 )
-            except NotPermitted:
-                form.add_error("organization", gettext("A sweep is opened by an office over its subtree."))
-            except ServiceError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                return redirect(sweep)
+
+            denied = ("organization", gettext("A sweep is opened by an office over its subtree."))
+            if attempt(form, open_sweep, denied=denied):
+                return redirect(made["sweep"])
     return render(
         request,
         "members/sweeps.html",

@@ -19,6 +19,8 @@ from luoshi.core.cache import data_changed
 from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.members.models import FindingStatus, Outcome, Sweep, SweepFinding, SweepStatus
 from luoshi.members.obligations import SWEEP_RECTIFY
+from luoshi.orgs.models import Organization
+from luoshi.orgs.tree import subtree_q
 
 RULES_FILE = Path(__file__).resolve().parent / "sweep_rules.yaml"
 STALE = timedelta(minutes=10)
@@ -30,6 +32,13 @@ def rules() -> list[dict]:
 
 def rule_of(sweep: Sweep, code: str) -> dict:
     return next((r for r in sweep.rules if r["code"] == code), {"code": code, "name": code, "article": ""})
+
+
+def can_open(user) -> bool:
+    """Whether `sweep_open` accepts some organization from the user (an office, not a branch, within a grant
+    to manage members): who is shown the form to open one."""
+    paths = scoping.paths_with_perm(user, MEMBERS_MANAGE)
+    return bool(paths) and Organization.objects.filter(subtree_q(paths), holds_members=False).exists()
 
 
 def sweep_open(*, by, organization, title: str = "", as_of=None, queue: bool = True) -> Sweep:
