@@ -157,6 +157,41 @@ def test_password_change(world, login):
     assert world.users["branch_secretary"].check_password("新的足够长密码2026")
 
 
+def test_a_short_new_password_is_refused_in_chinese(world, login):
+    """Django 5.2 changed the too-short msgid and its zh_Hans catalogue lacks it: ours has it."""
+    client = login(world.users["branch_secretary"])
+    short = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "短密码", "new_password2": "短密码"},
+    )
+    assert short.status_code == 400
+    page = short.content.decode()
+    assert "密码太短。密码必须包含至少 10 个字符。" in page and "too short" not in page
+
+
+def test_every_password_validator_speaks_chinese(world):
+    from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    user = world.users["branch_secretary"]
+    refused, codes = [], set()
+    with translation.override("zh-hans"):
+        for password in ("123", "password123", user.username):  # short and numeric; common; like the user
+            with pytest.raises(ValidationError) as exc:
+                validate_password(password, user)
+            refused += exc.value.messages
+            codes |= {e.code for e in exc.value.error_list}
+        refused += password_validators_help_texts()
+    assert codes >= {
+        "password_too_short",
+        "password_too_common",
+        "password_entirely_numeric",
+        "password_too_similar",
+    }
+    assert not [m for m in refused if "password" in m.lower()], refused
+
+
 @pytest.mark.parametrize("url", ["/accounts/grants/", "/accounts/password/", "/accounts/security/", "/orgs/"])
 def test_password_alone_opens_nothing_for_a_two_factor_user(world, client, url):
     TOTPDevice.objects.create(user=world.users["district_admin"], name="phone", confirmed=True)
