@@ -119,3 +119,30 @@ def test_a_draft_plan_is_seen_only_by_its_office(life, frozen, api):  # noqa: F8
     assert secretary.get(f"/api/orglife/plans/{draft.json()['id']}/").status_code == 404
     assert officer.post(f"/api/orglife/plans/{draft.json()['id']}/publish/").status_code == 200
     assert secretary.get(f"/api/orglife/plans/{draft.json()['id']}/").status_code == 200
+
+
+def test_a_member_id_the_database_cannot_hold_is_400_on_record_and_correction(life, api):
+    """Found by schemathesis against the demo: an attendee id past 64 bits was a 500 (OverflowError)."""
+    secretary = api(life.world.users["branch_secretary"])
+    huge = [{"member": 2**65, "present": True}]
+    created = secretary.post("/api/orglife/meetings/", payload(life, attendance=huge), format="json")
+    assert created.status_code == 400 and "attendance" in created.json()
+    assert not Meeting.objects.exists()
+    meeting = secretary.post("/api/orglife/meetings/", payload(life), format="json").json()
+    corrected = secretary.put(
+        f"/api/orglife/meetings/{meeting['id']}/", payload(life, attendance=huge), format="json"
+    )
+    assert corrected.status_code == 400 and "attendance" in corrected.json()
+    assert Meeting.objects.get(pk=meeting["id"]).present == 3  # the record as it was
+
+
+def test_a_year_outside_the_calendar_is_400_for_the_archive_and_the_list(life, api):
+    """Found by schemathesis against the demo: ?year=12102 on the archive was a 500 (year out of range)."""
+    secretary = api(life.world.users["branch_secretary"])
+    b1 = life.world.b1.pk
+    with translation.override("zh-hans"):
+        archive = secretary.get(f"/api/orglife/archive/?branch={b1}&year=12102")
+        listing = secretary.get(f"/api/orglife/meetings/?branch={b1}&year=12102")
+    assert archive.status_code == 400 and "2000 至 2100" in archive.json()["year"][0]
+    assert listing.status_code == 400 and "year" in listing.json()
+    assert secretary.get(f"/api/orglife/archive/?branch={b1}&year=2026").status_code == 200

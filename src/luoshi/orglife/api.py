@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from luoshi.core.api import _run
+from luoshi.core.api import IdField, _run
 from luoshi.orglife import selectors, services
 from luoshi.orglife.models import (
     AbsenceReason,
@@ -166,7 +166,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AttendanceItemSerializer(serializers.Serializer):
-    member = serializers.IntegerField(source="member_id")
+    member = IdField(source="member_id")
     present = serializers.BooleanField()
     reason = serializers.ChoiceField(AbsenceReason.choices, required=False, allow_blank=True, default="")
     confirmed_at = serializers.DateTimeField(read_only=True)
@@ -259,8 +259,8 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(branch_id=params["branch"])
         if params.get("kind") in MeetingKind.values:
             qs = qs.filter(kind=params["kind"])
-        if (params.get("year") or "").isdigit():
-            qs = qs.filter(starts_at__year=int(params["year"]))
+        if params.get("year"):
+            qs = qs.filter(starts_at__year=_year(params["year"]))
         return qs
 
     def _save(self, request, meeting=None):
@@ -393,6 +393,16 @@ class CheckinView(APIView):
         )
 
 
+def _year(text: str) -> int:
+    """A year asked for in a query: one of ARCHIVE_YEARS, else 400 (a year like 12102 is out of the calendar)."""
+    years = selectors.ARCHIVE_YEARS
+    if not (text.isdigit() and int(text) in years):
+        raise ValidationError(
+            {"year": [_("Give a year from %(first)d to %(last)d.") % {"first": years[0], "last": years[-1]}]}
+        )
+    return int(text)
+
+
 class ArchiveView(APIView):
     """A branch's archive of a year (统一归档): a ZIP of the index and every meeting's record and files."""
 
@@ -407,9 +417,7 @@ class ArchiveView(APIView):
         from luoshi.orglife.archive import year_zip
 
         branch = organization_get_visible(request.user, request.query_params.get("branch"))
-        year = request.query_params.get("year", "")
-        if not year.isdigit():
-            raise ValidationError({"year": [_("Give the year.")]})
-        response = HttpResponse(year_zip(branch, int(year)), content_type="application/zip")
+        year = _year(request.query_params.get("year", ""))
+        response = HttpResponse(year_zip(branch, year), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="archive-{branch.code}-{year}.zip"'
         return response

@@ -356,6 +356,9 @@ def quarter_table(organization: Organization, start: date, end: date) -> list[Ta
     ]
 
 
+ARCHIVE_YEARS = range(2000, 2101)  # the years a list or an archive by year may ask for
+
+
 def year_meetings(branch: Organization, year: int):
     """The branch's meetings of the year, in the order an archive files them: by kind, then by date."""
     order = {k: i for i, k in enumerate(MeetingKind.values)}

@@ -799,7 +799,7 @@ def archive_zip(request, branch, year):
     from luoshi.orglife.archive import year_zip
 
     org = organization_get_visible(request.user, branch)
-    if not org.holds_members or not 2000 <= year <= 2100:
+    if not org.holds_members or year not in selectors.ARCHIVE_YEARS:
         raise Http404
     name = gettext("%(branch)s organizational life archive %(year)d") % {"branch": org.name, "year": year}
     response = HttpResponse(year_zip(org, year), content_type="application/zip")
