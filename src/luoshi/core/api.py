@@ -76,6 +76,13 @@ class IdField(serializers.IntegerField):
         super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
 
 
+def query_id(text: str | None) -> int | None:
+    """An id given in a query string (`?parent=12`), or None when it is not one the database can hold (a filter
+    on it then matches nothing, where `int()` would have let a 30-digit number overflow the database)."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= ID_MAX else None
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from luoshi.core.api import _run
+from luoshi.core.api import IdField, _run
 from luoshi.inspections import selectors, services
 from luoshi.inspections.models import Finding, Inspection, Rectification, Standard, StandardItem, Visit
 from luoshi.orgs.selectors import organization_get_visible
@@ -88,7 +88,7 @@ class RectificationSerializer(serializers.ModelSerializer):
 
 
 class AnswerInSerializer(serializers.Serializer):
-    item = serializers.IntegerField()
+    item = IdField()
     value = serializers.CharField(max_length=40)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -97,15 +97,15 @@ class VisitInSerializer(serializers.Serializer):
     """A visit as the inspector records it. With multipart, `answers` is a JSON string and each photo is a
     file field named `photo-<item id>`."""
 
-    organization = serializers.IntegerField()
+    organization = IdField()
     answers = serializers.JSONField()
     summary = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
 class FindingInSerializer(serializers.Serializer):
-    organization = serializers.IntegerField()
+    organization = IdField()
     description = serializers.CharField(max_length=4000)
-    visit = serializers.IntegerField(required=False, allow_null=True)
+    visit = IdField(required=False, allow_null=True)
 
 
 class OrderInSerializer(serializers.Serializer):

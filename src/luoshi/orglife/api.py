@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from luoshi.core.api import IdField, _run
+from luoshi.core.api import IdField, _run, query_id
 from luoshi.orglife import selectors, services
 from luoshi.orglife.models import (
     AbsenceReason,
@@ -349,8 +349,8 @@ class CheckInConflictViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         if params.get("status"):
             qs = qs.filter(status=params["status"])
-        if (params.get("meeting") or "").isdigit():
-            qs = qs.filter(attendance__meeting_id=int(params["meeting"]))
+        if params.get("meeting"):
+            qs = qs.filter(attendance__meeting_id=query_id(params["meeting"]))
         return qs
 
     def get_object(self):

@@ -1,6 +1,7 @@
 from django.db.models import Q
 from rest_framework import serializers, viewsets
 
+from luoshi.core.api import query_id
 from luoshi.orgs.models import Organization, Person, Position
 
 
@@ -45,17 +46,15 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         qs = Organization.objects.visible_to(self.request.user).order_by("path")
         params = self.request.query_params
         if params.get("parent"):
-            qs = qs.filter(parent_id=params["parent"]) if params["parent"].isdigit() else qs.none()
+            parent = query_id(params["parent"])
+            qs = qs.filter(parent_id=parent) if parent else qs.none()
         if params.get("kind"):
             qs = qs.filter(kind=params["kind"])
         if params.get("q"):
             qs = qs.filter(Q(name__icontains=params["q"]) | Q(code__startswith=params["q"]))
         if params.get("under"):
-            root = (
-                qs.model.objects.visible_to(self.request.user).filter(pk=params["under"]).first()
-                if params["under"].isdigit()
-                else None
-            )
+            under = query_id(params["under"])
+            root = qs.model.objects.visible_to(self.request.user).filter(pk=under).first() if under else None
             qs = qs.subtree(root.path) if root else qs.none()
         return qs
 
@@ -69,5 +68,5 @@ class PositionViewSet(viewsets.ReadOnlyModelViewSet):
         qs = Position.objects.visible_to(self.request.user).current().select_related("person").order_by("id")
         org = self.request.query_params.get("organization")
         if org:
-            qs = qs.filter(organization_id=org) if org.isdigit() else qs.none()
+            qs = qs.filter(organization_id=query_id(org)) if query_id(org) else qs.none()
         return qs
