@@ -74,6 +74,9 @@ class RunSerializer(serializers.ModelSerializer):
 
 class ResultSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
+    # null for a peer's result when the run discloses grades and ranks only
+    total = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, allow_null=True)
+    scores = serializers.JSONField(read_only=True, allow_null=True)
 
     class Meta:
         model = Result
@@ -107,6 +110,28 @@ class LineOut(serializers.Serializer):
     mode = serializers.CharField()
     rule = serializers.CharField()
     records = RecordOut(many=True)
+
+
+class ResultDetailOut(ResultSerializer):
+    lines = LineOut(many=True, read_only=True)
+
+    class Meta(ResultSerializer.Meta):
+        fields = [*ResultSerializer.Meta.fields, "lines"]
+
+
+class VerdictOut(serializers.Serializer):
+    organization = serializers.IntegerField()
+    name = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    secretary = serializers.CharField(allow_null=True)
+    secretary_eligible = serializers.BooleanField(allow_null=True)
+    secretary_reasons = serializers.ListField(child=serializers.CharField())
+
+
+class EligibilityOut(serializers.Serializer):
+    award = serializers.CharField()
+    units = VerdictOut(many=True)
 
 
 class AppealSerializer(serializers.ModelSerializer):
@@ -189,7 +214,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.run_get_visible(self.request.user, self.kwargs["pk"])
 
     @extend_schema(responses=ResultSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole list, not a page of it
     def results(self, request, pk=None):
         run = self.get_object()
         rows = selectors.results_visible(request.user, run)
@@ -211,8 +236,8 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(RunSerializer(run).data)
 
-    @extend_schema(responses=dict)
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=EligibilityOut(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def eligibility(self, request, pk=None):
         run = self.get_object()
         if run.status == RunStatus.DRAFT and not services.can_manage(request.user, run.scheme):
@@ -253,7 +278,7 @@ class ResultViewSet(viewsets.GenericViewSet):
     def get_object(self):
         return selectors.result_get_visible(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(responses=LineOut(many=True))
+    @extend_schema(responses=ResultDetailOut)
     def retrieve(self, request, pk=None):
         result = self.get_object()
         return Response(

@@ -152,7 +152,7 @@ class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(ObligationSerializer(obligation).data)
 
     @extend_schema(responses=EscalationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole ladder, not a page of it
     def escalations(self, request, pk=None):
         rows = self.get_object().escalations.order_by("step_order")
         return Response(EscalationSerializer(rows, many=True).data)

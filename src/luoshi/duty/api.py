@@ -43,7 +43,7 @@ class LetterSerializer(serializers.ModelSerializer):
 
 class CopySerializer(serializers.ModelSerializer):
     organization = OrgRef(read_only=True)
-    signatory = serializers.CharField(source="signatory.name", default=None, read_only=True)
+    signatory = serializers.CharField(source="signatory.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = LetterCopy
@@ -228,7 +228,7 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.ledger_queryset(self.request.user).get(pk=self.kwargs["pk"])
 
     @extend_schema(responses=ReportSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole list, not a page of it
     def reports(self, request, pk=None):
         return Response(ReportSerializer(selectors.assignment_reports(self.get_object()), many=True).data)
 

@@ -18,6 +18,7 @@ from luoshi.members.models import (
     DuplicatePair,
     Member,
     MemberImport,
+    Outcome,
     Sweep,
     SweepFinding,
     Transfer,
@@ -353,6 +354,9 @@ class SweepViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SweepFindingSerializer(serializers.ModelSerializer):
+    # blank until an outcome is decided (a read-only model field loses allow_blank, and the schema its "")
+    outcome = serializers.ChoiceField(Outcome.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = SweepFinding
         fields = [

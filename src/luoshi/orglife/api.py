@@ -150,7 +150,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[OpenApiParameter("under", int, description="an organization id: its subtree only")],
         responses=MarksSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # every branch, not a page of them
     def compliance(self, request, pk=None):
         plan = self.get_object()
         under = request.query_params.get("under")
@@ -169,7 +169,7 @@ class AttendanceItemSerializer(serializers.Serializer):
     member = IdField(source="member_id")
     present = serializers.BooleanField()
     reason = serializers.ChoiceField(AbsenceReason.choices, required=False, allow_blank=True, default="")
-    confirmed_at = serializers.DateTimeField(read_only=True)
+    confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class MeetingSerializer(serializers.ModelSerializer):
