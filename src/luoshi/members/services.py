@@ -172,11 +172,11 @@ def _registered_elsewhere(clean: list[dict], existing: dict[str, Member], *, use
     return errors, members
 
 
-def _read(job: MemberImport, *, progress: bool, keep: bool = False, user=None):
-    """Every row of the job's file checked: (clean rows, {row number: messages}, {row number: member id of a
-    member registered in another organization}). Progress is written as it goes; a file-level problem
-    (unreadable, headers, too large, too many rows) is row "0". `keep`: leave the cells in the cache for the
-    commit. `user`: the importer, as far as whose scope a refusal names the member's organization."""
+def _read(job: MemberImport, *, progress: bool, keep: bool = False):
+    """Every row of the job's file checked on its own: (clean rows, {row number: messages}, the cells to keep
+    for the commit when `keep`, else None). Progress is written as it goes; a file-level problem (unreadable,
+    headers, too large, too many rows) is row "0". Whether a row's member is registered elsewhere is the
+    register's question, asked by the caller with the members it looks up anyway (`_registered_elsewhere`)."""
     today = timezone.localdate()
     organizations = _organizations(job)
     clean, errors, seen, kept = [], {}, {}, []
@@ -201,23 +201,20 @@ def _read(job: MemberImport, *, progress: bool, keep: bool = False, user=None):
             if progress and checked % PROGRESS_EVERY == 0:
                 MemberImport.objects.filter(pk=job.pk).update(checked_rows=checked, updated_at=timezone.now())
     except FileRefused as refused:
-        return [], {"0": [refused.message]}, {}
-    elsewhere, moves = _registered_elsewhere(
-        clean, _existing([row["national_id"] for row in clean]), user=user
-    )
-    if elsewhere:
-        errors.update(elsewhere)
-        clean = [row for row in clean if str(row["_row"]) not in elsewhere]
+        return [], {"0": [refused.message]}, None
     if not clean and not errors:
         errors["0"] = [_("The file has no member rows.")]
-    if keep and not errors:
-        cache = _cache_path(job)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".part")
-        with open(partial, "w", encoding="utf-8") as stream:
-            json.dump(kept, stream, ensure_ascii=False, separators=(",", ":"))
-        partial.replace(cache)
-    return clean, errors, moves
+    return clean, errors, kept if keep else None
+
+
+def _keep(job: MemberImport, kept: list) -> None:
+    """Leave the checked cells in the cache for the commit (written whole, then moved into place)."""
+    cache = _cache_path(job)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".part")
+    with open(partial, "w", encoding="utf-8") as stream:
+        json.dump(kept, stream, ensure_ascii=False, separators=(",", ":"))
+    partial.replace(cache)
 
 
 def import_check(job_id: int) -> MemberImport:
@@ -237,7 +234,14 @@ def import_check(job_id: int) -> MemberImport:
     MemberImport.objects.filter(pk=job.pk).update(
         status=ImportStatus.CHECKING, total_rows=total, checked_rows=0, updated_at=timezone.now()
     )
-    clean, errors, moves = _read(job, progress=True, keep=True, user=job.created_by)
+    clean, errors, kept = _read(job, progress=True, keep=True)
+    existing = _existing([row["national_id"] for row in clean])
+    elsewhere, moves = _registered_elsewhere(clean, existing, user=job.created_by)
+    if elsewhere:
+        errors.update(elsewhere)
+        clean = [row for row in clean if str(row["_row"]) not in elsewhere]
+    if not errors:
+        _keep(job, kept)
     job.refresh_from_db()
     job.status = ImportStatus.REFUSED if errors else ImportStatus.CHECKED
     job.errors = errors
@@ -245,14 +249,13 @@ def import_check(job_id: int) -> MemberImport:
     job.valid_rows = len(clean)
     job.error_rows = len([k for k in errors if k != "0"])
     job.total_rows = job.checked_rows = len(clean) + job.error_rows
-    job.created_count, job.updated_count, job.unchanged_count = _changes(clean)
+    job.created_count, job.updated_count, job.unchanged_count = _changes(clean, existing)
     job.save()
     return job
 
 
-def _changes(clean: list[dict]) -> tuple[int, int, int]:
+def _changes(clean: list[dict], existing: dict[str, Member]) -> tuple[int, int, int]:
     """How many rows are new members, change a member, or change nothing."""
-    existing = _existing([row["national_id"] for row in clean])
     new = changed = 0
     for row in clean:
         member = existing.get(row["national_id"])
@@ -306,16 +309,15 @@ def import_apply(job_id: int) -> MemberImport:
     if job.status != ImportStatus.COMMITTING:
         return job
     by = job.committed_by
-    clean, errors, moves = _read(job, progress=False, user=by)
-    if errors:
-        return _refuse(job, errors, moves)
+    clean, errors, _kept = _read(job, progress=False)
     reason = _("Import %(file)s") % {"file": job.filename}
     with transaction.atomic():
         existing = _existing([row["national_id"] for row in clean])
-        # a transfer received since the check above: refused as well (the branch never changes by an import)
-        errors, moves = _registered_elsewhere(clean, existing, user=by)
-        if errors:
-            return _refuse(job, errors, moves)
+        # looked up inside the transaction: a transfer received since the check is refused too (the branch
+        # never changes by an import)
+        elsewhere, moves = _registered_elsewhere(clean, existing, user=by)
+        if errors or elsewhere:
+            return _refuse(job, {**errors, **elsewhere}, moves)
         new, changed = [], []
         for row in clean:
             member = existing.get(row["national_id"])
