@@ -127,6 +127,10 @@ class ThemeDayPlan(NoDeleteModel):
     def get_absolute_url(self):
         return reverse("orglife:plan", args=[self.pk])
 
+    def in_window(self, day) -> bool:
+        """Whether a theme day held on `day` meets the plan's time (统一时间)."""
+        return self.window_start <= day <= self.window_end
+
     def required_labels(self) -> list[str]:
         labels = dict(AgendaItem.choices)
         return [str(labels.get(code, code)) for code in self.required_items]

@@ -61,8 +61,7 @@ def outside_window(meeting: Meeting) -> bool:
     """Whether the meeting answers a plan and was held outside its window (统一时间 not met)."""
     if meeting.plan is None:
         return False
-    day = timezone.localtime(meeting.starts_at).date()
-    return not meeting.plan.window_start <= day <= meeting.plan.window_end
+    return not meeting.plan.in_window(timezone.localtime(meeting.starts_at).date())
 
 
 def meeting_get_visible(user, pk) -> Meeting:
@@ -214,7 +213,7 @@ def compliance(plan: ThemeDayPlan, *, under: Organization | None = None) -> list
             out.append(marks)
             continue
         day = timezone.localtime(m.starts_at).date()
-        marks.ok["time"] = plan.window_start <= day <= plan.window_end
+        marks.ok["time"] = plan.in_window(day)
         if not marks.ok["time"]:
             marks.why["time"] = _("Held on %(day)s, outside %(start)s–%(end)s") % {
                 "day": day,
