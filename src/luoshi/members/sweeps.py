@@ -20,7 +20,6 @@ from luoshi.core.errors import NotPermitted, ServiceError
 from luoshi.members.models import FindingStatus, Outcome, Sweep, SweepFinding, SweepStatus
 from luoshi.members.obligations import SWEEP_RECTIFY
 from luoshi.orgs.models import Organization
-from luoshi.orgs.tree import subtree_q
 
 RULES_FILE = Path(__file__).resolve().parent / "sweep_rules.yaml"
 STALE = timedelta(minutes=10)
@@ -37,8 +36,7 @@ def rule_of(sweep: Sweep, code: str) -> dict:
 def can_open(user) -> bool:
     """Whether `sweep_open` accepts some organization from the user (an office, not a branch, within a grant
     to manage members): who is shown the form to open one."""
-    paths = scoping.paths_with_perm(user, MEMBERS_MANAGE)
-    return bool(paths) and Organization.objects.filter(subtree_q(paths), holds_members=False).exists()
+    return Organization.objects.filter(scoping.scope_q(user, MEMBERS_MANAGE), holds_members=False).exists()
 
 
 def sweep_open(*, by, organization, title: str = "", as_of=None, queue: bool = True) -> Sweep:
