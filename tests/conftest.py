@@ -28,6 +28,7 @@ from luoshi.orgs.models import OrgKind, Person, PositionKind
 from luoshi.orgs.services import organization_create, position_assign, term_start
 
 PASSWORD = "correct horse battery"
+TZ = zoneinfo.ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai"))  # the deployment's, as settings read it
 
 
 def _session_day() -> datetime | None:
@@ -42,7 +43,7 @@ def _session_day() -> datetime | None:
         raise pytest.UsageError(
             f"LUOSHI_TEST_DATE={value!r} is not an ISO date (YYYY-MM-DD[THH:MM])"
         ) from None
-    return moment.replace(tzinfo=zoneinfo.ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai")))
+    return moment.replace(tzinfo=TZ)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -71,7 +72,7 @@ def _frozen_day(request):
     request.getfixturevalue("settings").SESSION_COOKIE_AGE = 400 * 86400
     day = marker.args[0]
     hour = marker.kwargs.get("hour", 9)
-    moment = datetime(day.year, day.month, day.day, hour, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
     with time_machine.travel(moment, tick=False):
         yield day
 
