@@ -139,9 +139,8 @@ def build(builder, levels, personas) -> None:
             midnight = timezone.make_aware(datetime.combine(day, time(0, 0)))
             if starts < midnight:  # built in the small hours: still on its day (this month's, on the 1st)
                 starts = midnight + (now - midnight) / 2
-        late = (
-            late and starts + timedelta(days=12) < now
-        )  # a record can be late only once its time has passed
+        # a record can be late only once its time has passed
+        late = late and starts + timedelta(days=12) < now
         recorded = min(starts + timedelta(days=rng.randint(12, 25) if late else 0, hours=2), now)
         secretary = secretaries.get(branch.pk)
         meeting = Meeting(
