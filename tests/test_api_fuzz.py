@@ -99,4 +99,3 @@ def test_no_server_error_and_every_response_as_declared(case, token, persona):
         headers={"Authorization": f"Token {token}"},
         checks=[not_a_server_error, response_schema_conformance],
     )
-
